@@ -1,0 +1,42 @@
+"""mmcore: mm's 3-D picture of matrix multiplication, as a pure-numpy engine.
+
+Build an expression from leaves and ``@``, lay it out as mm would, and get a scene of faces
+(every matrix drawn) with their values and lazily computed element positions.
+
+Example:
+    >>> import mmcore
+    >>> A = mmcore.matrix("A", 8, 6, init="rows")
+    >>> B = mmcore.matrix("B", 6, 4, init="cols")
+    >>> scene = mmcore.layout(A @ B)
+    >>> scene.face("").shape, scene.face("L").shape, scene.face("R").shape
+    ((8, 4), (8, 6), (6, 4))
+    >>> scene.face("").positions().shape
+    (8, 4, 3)
+"""
+
+from . import scene
+from ._build import layout
+from ._expr import Blocks, Expr, Leaf, MatMul, Placement, matrix, name
+from .errors import MMError
+from .scene import Scene
+
+__version__ = "0.1.0"
+
+__all__ = ["matrix", "name", "layout", "from_mm", "to_mm", "Expr", "Leaf", "MatMul", "Blocks",
+           "Placement", "Scene", "scene", "MMError", "__version__"]
+
+
+def from_mm(source):
+    """An expression from mm's params (dict or JSON text) or an mm link (``?params=`` or compressed).
+
+    The expression carries mm's layout and colour settings, so ``mmcore.layout(expr)`` draws
+    the same picture mm does.
+    """
+    from ._mmapi import from_mm as _from_mm
+    return _from_mm(source)
+
+
+def to_mm(expr, **options) -> str:
+    """An mm link that opens the same picture as ``mmcore.layout(expr, **options)``."""
+    from ._mmapi import to_mm as _to_mm
+    return _to_mm(expr, **options)

@@ -1,0 +1,144 @@
+"""The scene wire format (version 1): ``MMSC``, version, JSON header length, header, 8-aligned arrays.
+
+Deterministic: keys are written in a fixed order and floats by ``repr``, so the same scene
+gives identical bytes in CPython and Pyodide. See ``docs/reference/scene-format.md``.
+
+Example:
+    >>> import mmcore
+    >>> from mmcore._wire import read_header
+    >>> A = mmcore.matrix("A", 2, 3); B = mmcore.matrix("B", 3, 2)
+    >>> blob = mmcore.layout(A @ B).to_bytes()
+    >>> blob[:4], read_header(blob)["version"]
+    (b'MMSC', 1)
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+
+import numpy as np
+
+from .errors import MMError
+from .scene import Arrow, Camera, Face, Guide, Label, Node, Scene
+
+__all__ = ["scene_to_bytes", "scene_from_bytes", "read_header", "MAGIC", "VERSION"]
+
+MAGIC = b"MMSC"
+VERSION = 1
+_DTYPES = {"f32": "<f4", "u8": "u1", "u16": "<u2", "i32": "<i4"}
+
+
+class _Arrays:
+    """Collects arrays for the data section, each at a multiple of 8 bytes."""
+
+    def __init__(self):
+        self.chunks: list[bytes] = []
+        self.size = 0
+
+    def add(self, arr: np.ndarray, dtype: str = "f32") -> dict:
+        data = np.ascontiguousarray(arr, dtype=_DTYPES[dtype]).tobytes()
+        ref = {"offset": self.size, "dtype": dtype, "shape": [int(n) for n in np.shape(arr)]}
+        pad = (-len(data)) % 8
+        self.chunks.append(data + b"\0" * pad)
+        self.size += len(data) + pad
+        return ref
+
+
+def _f(x) -> float:
+    v = float(x)
+    return 0.0 if v == 0 else v       # no "-0.0" in the header
+
+
+def _v(p) -> list[float]:
+    return [_f(x) for x in p]
+
+
+def scene_to_bytes(scene: Scene) -> bytes:
+    """Serialise ``scene``."""
+    arrays = _Arrays()
+    faces = []
+    for f in scene.faces:
+        faces.append({
+            "path": f.path, "name": f.name, "kind": f.kind, "shape": list(f.shape),
+            "p00": _v(f.p00), "row_dir": _v(f.row_dir), "col_dir": _v(f.col_dir),
+            "row_offsets": arrays.add(f.row_offsets), "col_offsets": arrays.add(f.col_offsets),
+            "blocks": {"i": list(f.blocks["i"]), "j": list(f.blocks["j"])},
+            "values": arrays.add(f.values),
+            "absmax": _f(f.absmax), "absmin": _f(f.absmin), "color_range": _v(f.color_range),
+            "epilog": f.epilog, "inputs": list(f.inputs)})
+    nodes = [{"path": n.path, "name": n.name, "epilog": n.epilog, "shape": list(n.shape),
+              "blocks": list(n.blocks), "extent": _v(n.extent), "origin": _v(n.origin),
+              "axes": [_v(a) for a in n.axes], "left": n.left, "right": n.right,
+              "placement": n.placement} for n in scene.nodes]
+    labels = [{"text": lb.text, "kind": lb.kind, "face": lb.face, "position": _v(lb.position),
+               "right": _v(lb.right), "up": _v(lb.up), "size": _f(lb.size)} for lb in scene.labels]
+    guides = [{"face": g.face, "lines": arrays.add(g.lines), "corner": [_v(c) for c in g.corner],
+               "alpha": _f(g.alpha)} for g in scene.guides]
+    arrows = [{"node": a.node, "side": a.side, "points": [_v(p) for p in a.points], "size": _f(a.size)}
+              for a in scene.arrows]
+    cam = scene.camera or Camera((0.0, 0.0, 100.0))
+    viz = {k: (_f(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v)
+           for k, v in scene.viz.items()}
+    header = {
+        "format": "mmcore.scene", "version": VERSION, "title": scene.title, "gap": _f(scene.gap),
+        "bbox": {"min": _v(scene.bbox_min), "max": _v(scene.bbox_max)}, "center": _v(scene.center),
+        "viz": viz, "faces": faces, "nodes": nodes, "labels": labels, "guides": guides, "arrows": arrows,
+        "camera": {"position": _v(cam.position), "target": _v(cam.target), "up": _v(cam.up)},
+        "anim": scene.anim,
+    }
+    text = json.dumps(header, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    head = MAGIC + struct.pack("<II", VERSION, len(text)) + text
+    head += b"\0" * ((-len(head)) % 8)
+    return head + b"".join(arrays.chunks)
+
+
+def read_header(data) -> dict:
+    """The JSON header of a blob (checks magic and version)."""
+    buf = memoryview(data).cast("B")
+    if len(buf) < 12 or bytes(buf[:4]) != MAGIC:
+        raise MMError(f"not an mmcore scene: expected the magic bytes b'MMSC', got {bytes(buf[:4])!r}")
+    version, n = struct.unpack("<II", bytes(buf[4:12]))
+    if version != VERSION:
+        raise MMError(f"unknown scene format version {version}: this reader knows version {VERSION}")
+    if 12 + n > len(buf):
+        raise MMError(f"truncated scene: header needs {12 + n} bytes, blob has {len(buf)}")
+    header = json.loads(bytes(buf[12:12 + n]).decode("utf-8"))
+    header["_data_start"] = 12 + n + ((-(12 + n)) % 8)
+    return header
+
+
+def scene_from_bytes(data) -> Scene:
+    """Read a blob written by :func:`scene_to_bytes`."""
+    h = read_header(data)
+    buf = memoryview(data).cast("B")
+    start = h["_data_start"]
+
+    def arr(ref):
+        dt = np.dtype(_DTYPES[ref["dtype"]])
+        count = int(np.prod(ref["shape"])) if ref["shape"] else 1
+        a = np.frombuffer(buf, dtype=dt, count=count, offset=start + ref["offset"]).reshape(ref["shape"])
+        return a.astype(dt.newbyteorder("="), copy=False)
+
+    t = tuple
+    faces = tuple(Face(
+        path=f["path"], name=f["name"], kind=f["kind"], shape=t(f["shape"]), p00=t(f["p00"]),
+        row_dir=t(f["row_dir"]), col_dir=t(f["col_dir"]), row_offsets=arr(f["row_offsets"]),
+        col_offsets=arr(f["col_offsets"]), blocks=f["blocks"], values=arr(f["values"]),
+        absmax=f["absmax"], absmin=f["absmin"], color_range=t(f["color_range"]),
+        epilog=f.get("epilog", "none"), inputs=t(f.get("inputs", ()))) for f in h["faces"])
+    nodes = tuple(Node(
+        path=n["path"], name=n["name"], epilog=n["epilog"], shape=t(n["shape"]), blocks=t(n["blocks"]),
+        extent=t(n["extent"]), origin=t(n["origin"]), axes=t(t(a) for a in n["axes"]),
+        left=n["left"], right=n["right"], placement=n.get("placement", "")) for n in h["nodes"])
+    labels = tuple(Label(lb["text"], lb["kind"], lb["face"], t(lb["position"]), t(lb["right"]),
+                         t(lb["up"]), lb["size"]) for lb in h.get("labels", []))
+    guides = tuple(Guide(g["face"], arr(g["lines"]), t(t(c) for c in g["corner"]), g["alpha"])
+                   for g in h.get("guides", []))
+    arrows = tuple(Arrow(a["node"], a["side"], t(t(p) for p in a["points"]), a["size"])
+                   for a in h.get("arrows", []))
+    cam = h.get("camera")
+    camera = Camera(t(cam["position"]), t(cam["target"]), t(cam["up"])) if cam else None
+    return Scene(title=h["title"], gap=h["gap"], bbox_min=t(h["bbox"]["min"]), bbox_max=t(h["bbox"]["max"]),
+                 viz=h["viz"], faces=faces, nodes=nodes, labels=labels, guides=guides, arrows=arrows,
+                 camera=camera, anim=h.get("anim"))
