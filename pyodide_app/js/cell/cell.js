@@ -1,0 +1,216 @@
+// One live cell (the HTML of pyodide_app/README.md): prebuilt figure, CodeMirror editor, Run / Stop / Reset /
+// Share, state attribute, status line, output, performance marks.
+//
+// Example:
+//   const cell = mountCell(document.querySelector("[data-mm-cell]"), { runtime: getRuntime(), theme: "light" });
+//   await cell.run();      // runs the editor's code in the worker and draws the new scene
+//   cell.unmount();        // disposes the figure and the editor
+
+import { createFigure } from "../render/figure.js";
+import { CellError, StoppedError } from "../runtime/client.js";
+import { createEditor } from "./editor.js";
+import { loadEdit, saveEdit, clearEdit } from "./storage.js";
+import { shareURL, readShared } from "./share.js";
+import { readMmLink, programForLink } from "./mmlink.js";
+
+/** @typedef {"idle" | "loading" | "running" | "ready" | "error"} CellState */
+
+/**
+ * @param {HTMLElement} root   the `[data-mm-cell]` element
+ * @param {{runtime: import("../runtime/client.js").PythonRuntime, theme: "light" | "dark"}} ctx
+ */
+export function mountCell(root, ctx) {
+  const id = root.dataset.mmCell;
+  const q = (sel) => root.querySelector(sel);
+  const buttons = {
+    run: q('[data-action="run"]'),
+    stop: q('[data-action="stop"]'),
+    reset: q('[data-action="reset"]'),
+    share: q('[data-action="share"]'),
+  };
+  const statusEl = q("[data-mm-status]");
+  const outputEl = q("[data-mm-output]");
+  const figureEl = q("[data-mm-figure]");
+  const codeEl = q("[data-mm-code]");
+  const sourceEl = q("script[data-mm-source]");
+  const original = sourceEl ? JSON.parse(sourceEl.textContent) : codeEl.textContent;
+  const sceneURL = root.dataset.scene ? new URL(root.dataset.scene, location.href).href : null;
+  const mmLink = root.dataset.autorun === "mm-link" ? readMmLink() : null;
+
+  let mounted = true;
+  let busy = false;
+  let firstFrameMarked = false;
+  const cleanups = [];
+
+  const setState = (/** @type {CellState} */ s) => { root.dataset.state = s; };
+  const setStatus = (text) => { if (statusEl) statusEl.textContent = text; };
+  const setOutput = (text, isError = false) => {
+    if (!outputEl) return;
+    outputEl.textContent = text;
+    outputEl.hidden = !text;
+    outputEl.classList.toggle("mm-cell__output--error", isError);
+  };
+  const appendOutput = (text) => {
+    if (!outputEl) return;
+    outputEl.textContent += text;
+    outputEl.hidden = false;
+  };
+
+  // -- figure -------------------------------------------------------------------------------------------
+  const figure = createFigure(figureEl, { theme: ctx.theme, label: figureEl.getAttribute("aria-label") || `figure ${id}` });
+  const draw = async (buffer) => {
+    await figure.setScene(buffer);
+    if (mounted && !firstFrameMarked) {
+      firstFrameMarked = true;
+      performance.mark(`mm:first-frame:${id}`);
+    }
+  };
+  const drawPrebuilt = async () => {
+    if (!sceneURL) return;
+    const res = await fetch(sceneURL);
+    if (!res.ok) throw new Error(`could not load the prebuilt figure ${sceneURL}: HTTP ${res.status}`);
+    const buffer = await res.arrayBuffer();
+    if (mounted) await draw(buffer);
+  };
+
+  // -- editor -------------------------------------------------------------------------------------------
+  const editor = createEditor(codeEl, mmLink ? programForLink(mmLink) : loadEdit(id) ?? original, {
+    label: `Python code of cell ${id}`,
+    onRun: () => run(),
+    onChange: (code) => { if (!mmLink) saveEdit(id, code); },
+  });
+  root.classList.add("mm-cell--live");
+  root.dataset.mmLive = "true";
+
+  // -- run / stop ---------------------------------------------------------------------------------------
+  async function run() {
+    if (busy || !mounted) return;
+    busy = true;
+    const code = editor.getCode();
+    const rt = ctx.runtime;
+    buttons.run.disabled = true;
+    buttons.stop.disabled = false;
+    setOutput("");
+    let streamed = "";
+    const offProgress = rt.onProgress((p) => {
+      if (mounted && root.dataset.state === "loading") setStatus(`${p.detail}…`);
+    });
+    try {
+      if (!rt.isReady) {
+        setState("loading");
+        setStatus(`${rt.lastProgress ? rt.lastProgress.detail : "Starting Python"}…`);
+        await rt.boot();
+      }
+      if (!mounted) return;
+      setState("running");
+      setStatus("Running…");
+      const t0 = performance.now();
+      const result = await rt.run(id, code, {
+        onStdout: (text) => { if (mounted) { streamed += text; appendOutput(text); } },
+      });
+      if (!mounted) return;
+      if (result.scene) await figure.setScene(result.scene);
+      if (!mounted) return;
+      if (!firstFrameMarked) { firstFrameMarked = true; performance.mark(`mm:first-frame:${id}`); }
+      performance.mark(`mm:run-done:${id}`);
+      if (!streamed && result.stdout) setOutput(result.stdout);
+      const ms = Math.round(performance.now() - t0);
+      setStatus(result.scene ? `Done in ${ms} ms` : `Done in ${ms} ms (the cell shows no figure)`);
+      setState("ready");
+    } catch (err) {
+      if (!mounted) return;
+      if (err instanceof StoppedError) {
+        setState("idle");
+        setStatus("Stopped");
+      } else {
+        const e = err instanceof CellError ? err.error : { type: "Error", message: String(err?.message || err), traceback: String(err?.stack || err) };
+        setState("error");
+        setStatus(e.line ? `${e.message} (line ${e.line})` : e.message);
+        setOutput((streamed || (err instanceof CellError ? err.stdout : "")) + (e.traceback || e.message), true);
+      }
+    } finally {
+      offProgress();
+      busy = false;
+      if (mounted) {
+        buttons.run.disabled = false;
+        buttons.stop.disabled = true;
+      }
+    }
+  }
+
+  function stop() {
+    if (!busy) return;
+    ctx.runtime.stop();
+    ctx.runtime.boot(); // a fresh worker boots in the background for the next Run
+  }
+
+  async function reset() {
+    clearEdit(id);
+    editor.setCode(original);
+    setOutput("");
+    if (busy) return;
+    setState("idle");
+    setStatus("Reset to the original code");
+    try {
+      await drawPrebuilt();
+    } catch (err) {
+      setStatus(String(err.message || err));
+    }
+  }
+
+  async function share() {
+    const url = await shareURL(id, editor.getCode());
+    root.dataset.mmShareUrl = url;
+    try {
+      await navigator.clipboard.writeText(url);
+      setStatus("Link copied");
+    } catch {
+      setOutput(url);
+      setStatus("Copy the link below");
+    }
+  }
+
+  const on = (el, type, fn) => {
+    if (!el) return;
+    el.addEventListener(type, fn);
+    cleanups.push(() => el.removeEventListener(type, fn));
+  };
+  on(buttons.run, "click", () => run());
+  on(buttons.stop, "click", () => stop());
+  on(buttons.reset, "click", () => reset());
+  on(buttons.share, "click", () => share());
+  buttons.stop.disabled = true;
+
+  // -- start ---------------------------------------------------------------------------------------------
+  setState("idle");
+  if (mmLink) {
+    setStatus("Opening the mm link…");
+    run();
+  } else {
+    drawPrebuilt().catch((err) => { if (mounted) setStatus(String(err.message || err)); });
+    readShared().then((shared) => {
+      if (!mounted || !shared || shared.cellId !== id) return;
+      editor.setCode(shared.code);
+      setStatus("Code loaded from the link: press Run to run it");
+      root.scrollIntoView({ block: "start" });
+    });
+  }
+
+  return {
+    id,
+    root,
+    run,
+    stop,
+    reset,
+    getCode: () => editor.getCode(),
+    setCode: (code) => editor.setCode(code),
+    setTheme: (theme) => figure.setTheme(theme),
+    unmount() {
+      mounted = false;
+      for (const fn of cleanups) fn();
+      editor.destroy();
+      figure.dispose();
+      delete root.dataset.mmLive;
+    },
+  };
+}

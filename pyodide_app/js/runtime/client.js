@@ -1,0 +1,184 @@
+// The main-thread client of the Python worker: one module worker per tab, shared by every cell and kept
+// across instant navigation (it lives at module scope of the page bundle, which Material does not reload).
+//
+// Example:
+//   import { getRuntime } from "./runtime/client.js";
+//   const rt = getRuntime();
+//   const off = rt.onProgress((p) => console.log(p.detail));
+//   const { scene, stdout } = await rt.run("demo-1", "A = mmcore.matrix('A', 4, 4)\nA @ A");
+//   rt.stop();   // terminates the worker; the next run boots a fresh one
+
+/** An exception raised by the cell's Python code (or a worker failure): `error` is the contract object. */
+export class CellError extends Error {
+  /** @param {{type: string, message: string, traceback: string, line: number | null}} error @param {string} [stdout] */
+  constructor(error, stdout = "") {
+    super(error.message);
+    this.name = "CellError";
+    this.error = error;
+    this.stdout = stdout;
+  }
+}
+
+/** The run was ended by Stop (the worker was terminated). */
+export class StoppedError extends Error {
+  constructor() {
+    super("stopped");
+    this.name = "StoppedError";
+  }
+}
+
+/**
+ * @typedef {{stage: string, detail: string}} Progress
+ * @typedef {{scene: ArrayBuffer | null, stdout: string, timings: Record<string, number>}} RunResult
+ */
+
+export class PythonRuntime {
+  /** @param {URL | string} workerURL */
+  constructor(workerURL) {
+    this.workerURL = workerURL;
+    /** @type {Worker | null} */
+    this.worker = null;
+    /** @type {Promise<Record<string, number>> | null} */
+    this.ready = null;
+    this.isReady = false;
+    /** @type {Progress | null} */
+    this.lastProgress = null;
+    /** @type {Set<(p: Progress) => void>} */
+    this.progressListeners = new Set();
+    /** @type {Map<number, {resolve: Function, reject: Function, onStdout?: (t: string) => void}>} */
+    this.pending = new Map();
+    this.nextId = 1;
+    /** Worker generation, so messages from a terminated worker are ignored. */
+    this.generation = 0;
+    this.bootCount = 0;
+    /** @type {{resolve: Function, reject: Function} | null} */
+    this.bootWaiters = null;
+  }
+
+  /** Subscribe to boot progress; returns the unsubscribe function. */
+  onProgress(listener) {
+    this.progressListeners.add(listener);
+    return () => this.progressListeners.delete(listener);
+  }
+
+  /** Start the worker and Python if needed; resolves with the boot timings. */
+  boot() {
+    if (this.ready) return this.ready;
+    const generation = ++this.generation;
+    this.bootCount += 1;
+    this.isReady = false;
+    const worker = new Worker(this.workerURL, { type: "module", name: "mm-python" });
+    this.worker = worker;
+    this.ready = new Promise((resolve, reject) => {
+      this.bootWaiters = { resolve, reject };
+    });
+    this.ready.catch(() => {}); // a failed or stopped boot is reported to each run, not as unhandled
+    worker.onmessage = (ev) => {
+      if (generation === this.generation) this.handle(ev.data);
+    };
+    worker.onerror = (ev) => {
+      if (generation !== this.generation) return;
+      const error = { type: "WorkerError", message: ev.message || "the Python worker failed to start",
+                      traceback: ev.message || "", line: null };
+      this.failAll(new CellError(error));
+    };
+    this.emitProgress({ stage: "start", detail: "Starting the Python worker" });
+    worker.postMessage({ type: "init" });
+    return this.ready;
+  }
+
+  /**
+   * Run one cell's code; boots first if needed.
+   * @param {string} cellId @param {string} code
+   * @param {{onStdout?: (text: string) => void}} [opts]
+   * @returns {Promise<RunResult>}
+   */
+  run(cellId, code, opts = {}) {
+    this.boot();
+    const id = this.nextId++;
+    const done = new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, onStdout: opts.onStdout });
+    });
+    this.worker.postMessage({ type: "run", id, cellId, code });
+    return done;
+  }
+
+  /** Terminate the worker (ends a runaway cell). Pending runs reject with StoppedError. */
+  stop() {
+    if (!this.worker) return;
+    this.worker.terminate();
+    this.worker = null;
+    this.generation += 1;
+    const waiters = this.bootWaiters;
+    this.ready = null;
+    this.isReady = false;
+    this.lastProgress = null;
+    if (waiters) waiters.reject(new StoppedError());
+    for (const p of this.pending.values()) p.reject(new StoppedError());
+    this.pending.clear();
+  }
+
+  /** @param {any} msg */
+  handle(msg) {
+    switch (msg.type) {
+      case "progress":
+        this.emitProgress({ stage: msg.stage, detail: msg.detail });
+        break;
+      case "ready":
+        this.isReady = true;
+        performance.mark("mm:python-ready");
+        this.emitProgress({ stage: "ready", detail: "Python ready" });
+        this.bootWaiters.resolve(msg.timings);
+        break;
+      case "boot-error":
+        this.failAll(new CellError(msg.error));
+        break;
+      case "stdout": {
+        const p = this.pending.get(msg.id);
+        if (p && p.onStdout) p.onStdout(msg.text);
+        break;
+      }
+      case "result": {
+        const p = this.pending.get(msg.id);
+        this.pending.delete(msg.id);
+        if (p) p.resolve({ scene: msg.scene, stdout: msg.stdout || "", timings: msg.timings || {} });
+        break;
+      }
+      case "error": {
+        const p = this.pending.get(msg.id);
+        this.pending.delete(msg.id);
+        if (p) p.reject(new CellError(msg.error, msg.stdout || ""));
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  /** A boot failure: every waiter gets the error; the next run starts a fresh worker. */
+  failAll(err) {
+    const waiters = this.bootWaiters;
+    if (this.worker) this.worker.terminate();
+    this.worker = null;
+    this.generation += 1;
+    this.ready = null;
+    this.isReady = false;
+    if (waiters) waiters.reject(err);
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+
+  emitProgress(p) {
+    this.lastProgress = p;
+    for (const listener of this.progressListeners) listener(p);
+  }
+}
+
+/** @type {PythonRuntime | null} */
+let shared = null;
+
+/** The tab's single runtime; the worker bundle sits beside the page bundle. */
+export function getRuntime() {
+  if (!shared) shared = new PythonRuntime(new URL("./worker.js", import.meta.url));
+  return shared;
+}

@@ -1,0 +1,135 @@
+// Module web worker hosting Pyodide, numpy and mmcore (one per tab).
+//
+// Protocol (pyodide_app/README.md):
+//   -> {type: "init"}                     <- {type: "progress", stage, detail} ... {type: "ready", timings}
+//   -> {type: "run", id, cellId, code}    <- {type: "stdout", id, text} ... then
+//                                            {type: "result", id, scene: ArrayBuffer|null, stdout, timings}
+//                                            or {type: "error", id, error: {type, message, traceback, line}}
+//
+// Example (main thread):
+//   const w = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+//   w.postMessage({ type: "init" });
+//   w.postMessage({ type: "run", id: 1, cellId: "demo-1", code: "A = mmcore.matrix('A', 4, 4)\nA @ A" });
+
+import { RUN_HELPER } from "./run-helper.js";
+
+const PYODIDE_VERSION = "0.27.7";
+const indexURL = new URL(`./pyodide/${PYODIDE_VERSION}/`, import.meta.url).href;
+
+/** @type {any} */
+let pyodide = null;
+/** @type {Promise<any> | null} */
+let booting = null;
+/** @type {number | null} id of the run whose stdout is being streamed */
+let currentRun = null;
+
+const now = () => performance.now();
+const progress = (stage, detail) => postMessage({ type: "progress", stage, detail });
+
+/** Boot Pyodide and mmcore once; resolves to the timings of each step (ms). */
+async function boot() {
+  const timings = {};
+  let t = now();
+  progress("runtime", "Downloading the Python runtime");
+  const { loadPyodide } = await import(/* @vite-ignore */ indexURL + "pyodide.mjs");
+  timings.import_pyodide_mjs = now() - t;
+  t = now();
+  progress("runtime", "Starting Python");
+  const py = await loadPyodide({
+    indexURL,
+    lockFileURL: indexURL + "pyodide-lock.json",
+    stdout: (text) => postMessage({ type: "stdout", id: currentRun, text: text + "\n" }),
+    stderr: (text) => postMessage({ type: "stdout", id: currentRun, text: text + "\n" }),
+  });
+  timings.load_pyodide = now() - t;
+  t = now();
+  progress("packages", "Loading numpy and mmcore");
+  await py.loadPackage("mmcore", {
+    messageCallback: (msg) => progress("packages", msg),
+    errorCallback: (msg) => progress("packages", msg),
+  });
+  timings.load_packages = now() - t;
+  t = now();
+  progress("import", "Importing mmcore");
+  py.runPython(RUN_HELPER);
+  timings.import_mmcore = now() - t;
+  pyodide = py;
+  return timings;
+}
+
+/**
+ * Run one cell; the scene bytes are copied once out of the wasm heap and transferred.
+ * @param {{id: number, cellId: string, code: string}} msg
+ */
+async function run(msg) {
+  await booting;
+  const timings = {};
+  const t0 = now();
+  currentRun = msg.id;
+  const runCell = pyodide.globals.get("_mm_run_cell");
+  const echo = (text) => postMessage({ type: "stdout", id: msg.id, text });
+  let out;
+  try {
+    out = runCell(msg.code, msg.cellId, echo);
+  } finally {
+    runCell.destroy();
+    currentRun = null;
+  }
+  timings.run = now() - t0;
+  try {
+    const ok = out.get("ok");
+    if (!ok) {
+      const error = {
+        type: out.get("type"),
+        message: out.get("message"),
+        traceback: out.get("traceback"),
+        line: out.get("line") ?? null,
+      };
+      postMessage({ type: "error", id: msg.id, error, stdout: out.get("stdout") });
+      return;
+    }
+    const t1 = now();
+    let scene = null;
+    const view = out.get("scene");
+    if (view) {
+      const buf = view.getBuffer("u8");
+      try {
+        scene = buf.data.slice().buffer; // the one copy out of the wasm heap
+      } finally {
+        buf.release();
+        view.destroy();
+      }
+    }
+    timings.extract = now() - t1;
+    const result = { type: "result", id: msg.id, scene, stdout: out.get("stdout"), timings };
+    postMessage(result, scene ? [scene] : []);
+  } finally {
+    out.destroy();
+  }
+}
+
+self.onmessage = async (ev) => {
+  const msg = ev.data;
+  if (msg.type === "init") {
+    if (!booting) booting = boot();
+    try {
+      const timings = await booting;
+      postMessage({ type: "ready", timings });
+    } catch (err) {
+      postMessage({ type: "boot-error", error: describe(err) });
+    }
+  } else if (msg.type === "run") {
+    if (!booting) booting = boot();
+    try {
+      await run(msg);
+    } catch (err) {
+      postMessage({ type: "error", id: msg.id, error: describe(err) });
+    }
+  }
+};
+
+/** A JS-side failure (boot, conversion) as a contract error object. */
+function describe(err) {
+  const text = String((err && err.message) || err);
+  return { type: (err && err.name) || "Error", message: text, traceback: text, line: null };
+}

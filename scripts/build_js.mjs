@@ -1,0 +1,65 @@
+// Bundle the browser runtime with esbuild.
+//
+//   node scripts/build_js.mjs            (or: npm run build)
+//   node scripts/build_js.mjs --dev      (not minified, for debugging)
+//
+// Output (git-ignored), copied by the MkDocs hook into site/assets/mm/:
+//   pyodide_app/static/mm/app.js      page bundle (ES module; mounts every [data-mm-cell])
+//   pyodide_app/static/mm/worker.js   module worker bundle (hosts Pyodide)
+//   pyodide_app/static/mm/mm.css      cell styles
+// each with a sourcemap. Paths are found relative to this file, never absolute.
+
+import { build } from "esbuild";
+import { existsSync, mkdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const app = join(root, "pyodide_app");
+const outdir = join(app, "static", "mm");
+const dev = process.argv.includes("--dev");
+
+/**
+ * While the renderer's figure.js has not landed, point its import at a small stand-in
+ * (pyodide_app/js/cell/standin-figure.js) so the page still draws something.
+ * @type {import("esbuild").Plugin}
+ */
+const figureFallback = {
+  name: "mm-figure-fallback",
+  setup(b) {
+    b.onResolve({ filter: /render\/figure\.js$/ }, (args) => {
+      const real = resolve(args.resolveDir, args.path);
+      if (existsSync(real)) return null;
+      console.warn(`build_js: ${args.path} not found, using the stand-in figure`);
+      return { path: join(app, "js", "cell", "standin-figure.js") };
+    });
+  },
+};
+
+const common = {
+  bundle: true,
+  format: "esm",
+  target: ["es2022"],
+  platform: "browser",
+  minify: !dev,
+  sourcemap: true,
+  legalComments: "linked",
+  logLevel: "warning",
+};
+
+async function main() {
+  mkdirSync(outdir, { recursive: true });
+  const t0 = performance.now();
+  await Promise.all([
+    build({ ...common, entryPoints: [join(app, "js", "app.js")], outfile: join(outdir, "app.js"),
+            plugins: [figureFallback] }),
+    build({ ...common, entryPoints: [join(app, "js", "runtime", "worker.js")], outfile: join(outdir, "worker.js") }),
+    build({ ...common, entryPoints: [join(app, "css", "mm.css")], outfile: join(outdir, "mm.css") }),
+  ]);
+  console.log(`build_js: bundled app.js, worker.js, mm.css into pyodide_app/static/mm/ in ${(performance.now() - t0).toFixed(0)} ms`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
