@@ -114,8 +114,13 @@ class Expr:
         return dataclasses.replace(self, name=name)
 
     def label(self) -> str:
-        """The name shown for this node: its name, else its expression text."""
-        return self.name if self.name else self.text(top=True)
+        """The name shown for this node: its name, else ``left @ right`` by the children's labels."""
+        if self.name or isinstance(self, Leaf):
+            return self.name
+        right = self.right.label()
+        if isinstance(self.right, MatMul) and self.right.name is None:
+            right = f"({right})"
+        return f"{self.left.label()} @ {right}"
 
     def text(self, top: bool = True) -> str:
         raise NotImplementedError
