@@ -1,0 +1,186 @@
+/**
+ * The shader that draws a whole matrix on one quad (DESIGN §6).
+ *
+ * The quad carries, per vertex, its position in "offset units" along columns and rows (the same
+ * units as the face's col/row offsets: element (r, c) is centred at (colOffset(c), rowOffset(r))).
+ * The fragment shader finds the element under the pixel, skipping block gaps
+ * (offset(r) = r + floor(r / s) * gap), reads its value from an R32F texture with texelFetch and
+ * draws mm's element: a disc sized and coloured by value with mm's HSL mapping, zero invisible,
+ * NaN a ring and ±Infinity a full disc in the palette's mark colour. When a cell is smaller than
+ * about 2 px the disc turns into a filled square whose opacity follows the disc size (no
+ * shimmer); faint grid lines appear when cells are large (every cell) or medium (every 16 cells).
+ *
+ * @example
+ *   const material = createFaceMaterial({texture, texWidth: W, shape: [H, W], blockSize: [si, sj], gap: 4,
+ *                                         colorRange: [0, 1], viz, palette});
+ */
+import * as THREE from "three";
+
+const VERTEX = /* glsl */ `
+in vec2 cell;
+out vec2 vCell;
+void main() {
+  vCell = cell;
+  gl_Position = projectionMatrix * modelViewMatrix * vec4(position, 1.0);
+}`;
+
+const FRAGMENT = /* glsl */ `
+precision highp float;
+precision highp int;
+precision highp sampler2D;
+uniform sampler2D data;
+uniform int texWidth;
+uniform ivec2 dims;          // (W, H)
+uniform ivec2 blockSize;     // (column block size, row block size)
+uniform float gap;
+uniform vec2 range;          // (absmin, absmax) of the colour mapping
+uniform vec3 hueParams;      // zero_hue, hue_gap, hue_spread
+uniform vec3 lightSize;      // min_light, max_light, min_size
+uniform float elemDiameter;  // full element diameter in cells
+uniform vec3 markColor;      // NaN / Infinity
+uniform vec3 gridColor;
+uniform float gridAlpha;
+uniform float opacity;
+uniform ivec2 highlight;     // (row, col) of a highlighted element or (-1, -1)
+in vec2 vCell;
+out vec4 outColor;
+
+// Index along one axis for a coordinate in offset units; -1 in a block gap or outside.
+int axisIndex(float x, int s, int n, out float frac) {
+  float xs = x + 0.5;
+  float pitch = float(s) + gap;
+  float b = floor(xs / pitch);
+  float w = xs - b * pitch;
+  frac = fract(w);
+  if (w >= float(s) || xs < 0.0) return -1;
+  int idx = int(b) * s + int(floor(w));
+  return idx >= n ? -1 : idx;
+}
+
+float hue2rgb(float p, float q, float t) {
+  t = fract(t);
+  if (t < 1.0 / 6.0) return q + (p - q) * 6.0 * t;
+  if (t < 0.5) return p;
+  if (t < 2.0 / 3.0) return q + (p - q) * 6.0 * (2.0 / 3.0 - t);
+  return q;
+}
+
+vec3 hsl(float h, float l) {   // saturation 1, as mm
+  float p = l <= 0.5 ? l * 2.0 : 1.0;
+  float q = 2.0 * l - p;
+  return vec3(hue2rgb(p, q, h + 1.0 / 3.0), hue2rgb(p, q, h), hue2rgb(p, q, h - 1.0 / 3.0));
+}
+
+void main() {
+  vec2 fw = fwidth(vCell);
+  float pw = max(max(fw.x, fw.y), 1e-6);   // cells per pixel
+  float fc, fr;
+  int c = axisIndex(vCell.x, blockSize.x, dims.x, fc);
+  int r = axisIndex(vCell.y, blockSize.y, dims.y, fr);
+  if (c < 0 || r < 0) discard;
+  int idx = r * dims.x + c;
+  float v = texelFetch(data, ivec2(idx % texWidth, idx / texWidth), 0).r;
+
+  float absmin = range.x, absmax = range.y, absdiff = absmax - absmin;
+  vec3 col = markColor;
+  float size = 1.0;
+  bool ring = false;
+  if (isnan(v)) {
+    ring = true;
+  } else if (isinf(v)) {
+    size = 1.0;
+  } else if (v == 0.0) {
+    size = 0.0;
+  } else {
+    float sgn = sign(v);
+    float av = abs(v);
+    float hueVol = absdiff <= 0.0 ? 0.0 : (v - sgn * absmin) / absdiff;
+    float hue = fract(hueParams.x + sgn * hueParams.y + hueVol * hueParams.z);
+    float minL = max(lightSize.x, 1e-5);
+    float maxL = max(lightSize.y, minL);
+    float ac = clamp(av, absmin, absmax);
+    float light = absdiff <= 0.0 ? minL : minL + (maxL - minL) * sqrt(max(ac - absmin, 0.0)) / sqrt(absdiff);
+    float vol = absmax <= absmin ? 0.0 : max((av - absmin) / absdiff, 0.0);
+    size = min(lightSize.z + (1.0 - lightSize.z) * sqrt(vol), 1.0);
+    col = hsl(hue, light);
+  }
+
+  // Disc (near) or filled square (far), blended by cell size on screen.
+  float diameter = min(size * elemDiameter, 1.0);
+  float radius = 0.5 * diameter;
+  float dist = length(vec2(fc, fr) - 0.5);
+  float disc = clamp((radius - dist) / pw + 0.5, 0.0, 1.0);
+  if (ring) disc *= clamp((dist - 0.6 * radius) / pw + 0.5, 0.0, 1.0);
+  float shade = 1.0 - 0.28 * clamp(dist / max(radius, 1e-3), 0.0, 1.0) * clamp(dist / max(radius, 1e-3), 0.0, 1.0);
+  float far = smoothstep(0.3, 0.6, pw);
+  float alpha = mix(disc, diameter * (ring ? 0.6 : 1.0), far);
+  vec3 rgb = col * mix(shade, 0.9, far);
+
+  // Grid lines: every cell when cells are >= ~10 px, every 16 cells when 16 cells are >= ~10 px.
+  float g = 0.0;
+  if (gridAlpha > 0.0) {
+    vec2 f = vec2(fc, fr);
+    vec2 edge = min(f, 1.0 - f) / max(fw, vec2(1e-6));
+    float line1 = 1.0 - smoothstep(0.5, 1.2, min(edge.x, edge.y));
+    g = line1 * (1.0 - smoothstep(0.08, 0.2, pw));
+    vec2 p16 = mod(vec2(float(c), float(r)) + f, 16.0);
+    vec2 e16 = min(p16, 16.0 - p16) / max(fw, vec2(1e-6));
+    float line16 = 1.0 - smoothstep(0.5, 1.2, min(e16.x, e16.y));
+    g = max(g, line16 * (1.0 - smoothstep(1.2, 3.0, pw)));
+    g *= gridAlpha;
+  }
+  if (highlight.x == r && highlight.y == c) {
+    float ringH = 1.0 - smoothstep(0.0, 1.5 * pw, abs(dist - 0.5));
+    g = max(g, ringH);
+  }
+
+  float outA = alpha + g * (1.0 - alpha);
+  if (outA * opacity < 0.01) discard;
+  vec3 outRgb = (rgb * alpha + gridColor * g * (1.0 - alpha)) / outA;
+  outColor = vec4(outRgb, outA * opacity);
+}`;
+
+/** Full element diameter in cells: mm's point size at 45° fov makes elem_scale 1.25 ≈ 1.04 cells. */
+export function elementDiameter(elemScale) {
+  return elemScale * 2 * Math.tan(Math.PI / 8);
+}
+
+/**
+ * @param {{texture: THREE.Texture, texWidth: number, shape: [number, number], blockSize: [number, number],
+ *          gap: number, colorRange: [number, number], viz: object, palette: object}} opts
+ *   blockSize is [row block size, column block size].
+ */
+export function createFaceMaterial({ texture, texWidth, shape, blockSize, gap, colorRange, viz, palette }) {
+  const [H, W] = shape;
+  return new THREE.ShaderMaterial({
+    glslVersion: THREE.GLSL3,
+    vertexShader: VERTEX,
+    fragmentShader: FRAGMENT,
+    uniforms: {
+      data: { value: texture },
+      texWidth: { value: texWidth },
+      dims: { value: new THREE.Vector2(W, H) },
+      blockSize: { value: new THREE.Vector2(blockSize[1], blockSize[0]) },
+      gap: { value: gap },
+      range: { value: new THREE.Vector2(colorRange[0], colorRange[1]) },
+      hueParams: { value: new THREE.Vector3(viz.zero_hue, viz.hue_gap, viz.hue_spread) },
+      lightSize: { value: new THREE.Vector3(viz.min_light, viz.max_light, viz.min_size) },
+      elemDiameter: { value: elementDiameter(viz.elem_scale) },
+      markColor: { value: new THREE.Color(palette.mark) },
+      gridColor: { value: new THREE.Color(palette.grid) },
+      gridAlpha: { value: palette.gridAlpha },
+      opacity: { value: 1.0 },
+      highlight: { value: new THREE.Vector2(-1, -1) },
+    },
+    side: THREE.DoubleSide,
+    transparent: true,
+    depthWrite: false,
+  });
+}
+
+/** Apply a palette (theme) to an existing face material. */
+export function setFacePalette(material, palette) {
+  material.uniforms.markColor.value.set(palette.mark);
+  material.uniforms.gridColor.value.set(palette.grid);
+  material.uniforms.gridAlpha.value = palette.gridAlpha;
+}

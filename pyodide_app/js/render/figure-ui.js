@@ -1,0 +1,111 @@
+/**
+ * The HTML around a figure's canvas: the wrapper, the view buttons (fit, reset, front, top, left,
+ * isometric, spin), the "no WebGL2" message and the stylesheet they share (injected once).
+ *
+ * @example
+ *   const ui = createFigureShell(container, {onAction: (name) => ...});
+ *   ui.wrapper; ui.toolbar; ui.setSpinPressed(true); ui.showMessage("..."); ui.remove();
+ */
+
+const STYLE_ID = "mm-fig-style";
+const CSS = `
+.mm-fig { position: relative; width: 100%; overflow: hidden; outline: none; border-radius: 4px;
+  font: 12px/1.3 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; touch-action: none; }
+.mm-fig:focus-visible { box-shadow: 0 0 0 2px var(--md-accent-fg-color, #526cfe); }
+.mm-fig canvas { display: block; width: 100%; height: 100%; }
+.mm-fig__toolbar { position: absolute; top: 6px; right: 6px; display: flex; gap: 3px; flex-wrap: wrap;
+  justify-content: flex-end; opacity: 0.85; }
+.mm-fig__toolbar button { font: inherit; padding: 2px 6px; border-radius: 3px; cursor: pointer;
+  border: 1px solid var(--mm-fig-line); background: var(--mm-fig-button); color: var(--mm-fig-text); }
+.mm-fig__toolbar button[aria-pressed="true"] { background: var(--mm-fig-line); }
+.mm-fig__toolbar button:disabled { opacity: 0.4; cursor: default; }
+.mm-fig__legend { position: absolute; left: 8px; bottom: 6px; color: var(--mm-fig-text);
+  background: var(--mm-fig-button); padding: 4px 6px; border-radius: 3px; pointer-events: none; }
+.mm-fig__legend-bar { display: block; width: 160px; height: 10px; }
+.mm-fig__legend-ends { display: flex; justify-content: space-between; width: 160px; }
+.mm-fig__legend-mode { opacity: 0.8; max-width: 220px; }
+.mm-fig__message { position: absolute; inset: 0; display: flex; align-items: center; justify-content: center;
+  padding: 1em; text-align: center; color: var(--mm-fig-text); }
+`;
+
+/** Buttons of the toolbar: [action, text, accessible label]. */
+export const BUTTONS = [
+  ["fit", "Fit", "Fit the figure to the view"],
+  ["reset", "Reset", "Reset the camera"],
+  ["front", "Front", "View from the front"],
+  ["top", "Top", "View from the top"],
+  ["left", "Left", "View from the left"],
+  ["isometric", "Iso", "Isometric view"],
+  ["spin", "Spin", "Auto-spin (space bar)"],
+];
+
+function injectStyle(doc) {
+  if (doc.getElementById(STYLE_ID)) return;
+  const style = doc.createElement("style");
+  style.id = STYLE_ID;
+  style.textContent = CSS;
+  doc.head.appendChild(style);
+}
+
+/**
+ * @param {HTMLElement} container
+ * @param {{onAction: (name: string) => void, label?: string}} opts
+ */
+export function createFigureShell(container, { onAction, label = "" }) {
+  const doc = container.ownerDocument;
+  injectStyle(doc);
+  const wrapper = doc.createElement("div");
+  wrapper.className = "mm-fig";
+  wrapper.tabIndex = 0;
+  wrapper.setAttribute("aria-roledescription", "3D figure");
+  wrapper.setAttribute("aria-label", label ? `3D figure: ${label}. Drag to orbit, scroll to zoom, space toggles spin.` :
+    "3D figure. Drag to orbit, scroll to zoom, space toggles spin.");
+
+  const toolbar = doc.createElement("div");
+  toolbar.className = "mm-fig__toolbar";
+  toolbar.setAttribute("role", "toolbar");
+  toolbar.setAttribute("aria-label", "Figure view");
+  const buttons = {};
+  for (const [action, text, aria] of BUTTONS) {
+    const b = doc.createElement("button");
+    b.type = "button";
+    b.textContent = text;
+    b.title = aria;
+    b.setAttribute("aria-label", aria);
+    b.dataset.figAction = action;
+    if (action === "spin") b.setAttribute("aria-pressed", "false");
+    b.addEventListener("click", (ev) => {
+      ev.stopPropagation();
+      onAction(action);
+    });
+    buttons[action] = b;
+    toolbar.appendChild(b);
+  }
+  wrapper.appendChild(toolbar);
+  container.appendChild(wrapper);
+
+  let message = null;
+  return {
+    wrapper, toolbar, buttons,
+    setSpinPressed(on) { buttons.spin.setAttribute("aria-pressed", on ? "true" : "false"); },
+    /** Show a plain message instead of the figure (e.g. no WebGL2). */
+    showMessage(text) {
+      if (!message) {
+        message = doc.createElement("div");
+        message.className = "mm-fig__message";
+        message.setAttribute("role", "status");
+        wrapper.appendChild(message);
+      }
+      message.textContent = text;
+      toolbar.hidden = true;
+    },
+    /** Colours of the HTML parts for a palette. */
+    setPalette(p) {
+      wrapper.style.background = p.background;
+      wrapper.style.setProperty("--mm-fig-text", p.text);
+      wrapper.style.setProperty("--mm-fig-line", p.name === "dark" ? "#4a505e" : "#c4c8d0");
+      wrapper.style.setProperty("--mm-fig-button", p.name === "dark" ? "rgba(30,33,41,0.85)" : "rgba(255,255,255,0.85)");
+    },
+    remove() { wrapper.remove(); },
+  };
+}

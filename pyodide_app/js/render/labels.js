@@ -1,0 +1,106 @@
+/**
+ * Name and shape legends (scene `labels`) as flat text quads drawn from canvas textures.
+ *
+ * Each label is a quad in the plane spanned by its `right` and `up` vectors, `size` world units
+ * tall, centred on `position`. Seen from behind, the text is mirrored back in the shader so it
+ * stays readable (mm rebuilds its text meshes for the same purpose).
+ *
+ * @example
+ *   const labels = createLabels(scene.labels, palette);
+ *   group.add(labels.group);  labels.setPalette(darkPalette);  labels.dispose();
+ */
+import * as THREE from "three";
+
+const VERTEX = /* glsl */ `
+out vec2 vUv;
+void main() { vUv = uv; gl_Position = projectionMatrix * modelViewMatrix * vec4(position, 1.0); }`;
+
+const FRAGMENT = /* glsl */ `
+precision highp float;
+uniform sampler2D map;
+uniform vec3 color;
+in vec2 vUv;
+out vec4 outColor;
+void main() {
+  vec2 uv = gl_FrontFacing ? vUv : vec2(1.0 - vUv.x, vUv.y);
+  float a = texture(map, uv).a;
+  if (a < 0.02) discard;
+  outColor = vec4(color, a);
+}`;
+
+const FONT = "600 64px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
+const FONT_PX = 64;
+
+/** Draw text white-on-transparent into a canvas; returns the canvas and its aspect (width / height). */
+export function textCanvas(text) {
+  const canvas = document.createElement("canvas");
+  const ctx = canvas.getContext("2d");
+  ctx.font = FONT;
+  const w = Math.max(1, Math.ceil(ctx.measureText(text).width)) + 16;
+  const h = Math.ceil(FONT_PX * 1.3);
+  canvas.width = w;
+  canvas.height = h;
+  ctx.font = FONT;
+  ctx.fillStyle = "#ffffff";
+  ctx.textBaseline = "middle";
+  ctx.textAlign = "center";
+  ctx.fillText(text, w / 2, h / 2);
+  return { canvas, aspect: w / h };
+}
+
+/**
+ * @param {import("./scene-decode.js").Label[]} labels
+ * @param {object} palette
+ */
+export function createLabels(labels, palette) {
+  const group = new THREE.Group();
+  group.name = "labels";
+  const items = [];
+  for (const label of labels) {
+    if (!label.text || !(label.size > 0)) continue;
+    const { canvas, aspect } = textCanvas(String(label.text));
+    const texture = new THREE.CanvasTexture(canvas);
+    texture.minFilter = THREE.LinearMipmapLinearFilter;
+    texture.magFilter = THREE.LinearFilter;
+    texture.anisotropy = 4;
+    const right = new THREE.Vector3(...label.right).normalize();
+    const up = new THREE.Vector3(...label.up).normalize();
+    const h = label.size * 1.3;   // the canvas is 1.3 font sizes tall
+    const w = h * aspect;
+    const c = new THREE.Vector3(...label.position);
+    const corner = (sx, sy) => c.clone().addScaledVector(right, sx * w / 2).addScaledVector(up, sy * h / 2);
+    const pts = [corner(-1, -1), corner(1, -1), corner(-1, 1), corner(1, 1)];
+    const geometry = new THREE.BufferGeometry();
+    geometry.setAttribute("position", new THREE.Float32BufferAttribute(pts.flatMap((p) => p.toArray()), 3));
+    geometry.setAttribute("uv", new THREE.Float32BufferAttribute([0, 0, 1, 0, 0, 1, 1, 1], 2));
+    geometry.setIndex([0, 1, 2, 2, 1, 3]);
+    const material = new THREE.ShaderMaterial({
+      glslVersion: THREE.GLSL3, vertexShader: VERTEX, fragmentShader: FRAGMENT,
+      uniforms: { map: { value: texture }, color: { value: new THREE.Color(colorOf(label, palette)) } },
+      side: THREE.DoubleSide, transparent: true, depthWrite: false,
+    });
+    const mesh = new THREE.Mesh(geometry, material);
+    mesh.name = `label:${label.text}`;
+    mesh.renderOrder = 2;
+    mesh.userData.label = label;
+    group.add(mesh);
+    items.push({ label, mesh, texture, material, geometry });
+  }
+  return {
+    group,
+    setPalette(p) {
+      for (const it of items) it.material.uniforms.color.value.set(colorOf(it.label, p));
+    },
+    dispose() {
+      for (const it of items) {
+        it.geometry.dispose();
+        it.material.dispose();
+        it.texture.dispose();
+      }
+    },
+  };
+}
+
+function colorOf(label, palette) {
+  return label.kind === "shape" ? palette.shapeText : palette.text;
+}
