@@ -1,0 +1,245 @@
+"""mm's leaf init functions (rows, cols, …, url, expr) with its range and dropout rules.
+
+Values are computed in double precision and stored as float32, like mm's Float32Array. Random
+inits draw from a numpy ``Generator`` (``rng``; an int seeds one; ``None`` means seed 0), so a
+figure is deterministic; mm itself uses ``Math.random`` so its random values cannot be matched.
+
+Range (``min``/``max``) applies to rows, cols, row major, col major, uniform and gaussian, and
+only when ``min != 0 or max != 1``: value = min + max(0, max - min) * f. Dropout applies to those
+and to pt linear when ``dropout > 0``: an element is kept when ``rand() > dropout``.
+
+Example:
+    >>> init_values("rows", 3, 2, min=0, max=1).tolist()
+    [[0.0, 0.0], [0.5, 0.5], [1.0, 1.0]]
+    >>> init_values("expr", 2, 2, expr="i == j").tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+import os
+import re
+
+import numpy as np
+
+from .errors import MMError
+
+__all__ = ["INIT_NAMES", "RANDOM_INITS", "init_values", "parse_csv_text", "uses_range",
+           "uses_dropout", "is_random"]
+
+#: mm's init functions, in the order of its menu.
+INIT_NAMES: tuple[str, ...] = (
+    "rows", "cols", "row major", "col major", "pt linear", "uniform", "gaussian",
+    "tril mask", "triu mask", "eye", "diff", "url", "expr",
+)
+_RANGE_INITS = ("rows", "cols", "row major", "col major", "uniform", "gaussian")
+_DROPOUT_INITS = _RANGE_INITS + ("pt linear",)
+#: inits whose values are random (mm draws them from Math.random)
+RANDOM_INITS: tuple[str, ...] = ("pt linear", "uniform", "gaussian")
+
+
+def uses_range(init: str) -> bool:
+    """True when mm applies min/max to ``init``."""
+    return init in _RANGE_INITS
+
+
+def uses_dropout(init: str) -> bool:
+    """True when mm applies dropout to ``init``."""
+    return init in _DROPOUT_INITS
+
+
+def is_random(init: str, dropout: float = 0.0) -> bool:
+    """True when a leaf's values depend on the random generator."""
+    return init in RANDOM_INITS or (uses_dropout(init) and dropout > 0)
+
+
+def _as_rng(rng) -> np.random.Generator:
+    if rng is None:
+        return np.random.default_rng(0)
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, (int, np.integer)):
+        return np.random.default_rng(int(rng))
+    raise MMError(f"rng: expected a numpy Generator, an int seed or None, got {type(rng).__name__}")
+
+
+def _base(init: str, i: np.ndarray, j: np.ndarray, h: int, w: int, rng, expr: str,
+          url: str, data) -> np.ndarray:
+    """The unscaled init function f(i, j, h, w) over the index grids (float64, (h, w))."""
+    shape = (h, w)
+    if init == "rows":
+        return np.broadcast_to(i / (h - 1) if h > 1 else 0.0 * i, shape)
+    if init == "cols":
+        return np.broadcast_to(j / (w - 1) if w > 1 else 0.0 * j, shape)
+    if init == "row major":
+        return (i * w + j) / (h * w - 1) if h * w > 1 else np.zeros(shape)
+    if init == "col major":
+        return (j * h + i) / (h * w - 1) if h * w > 1 else np.zeros(shape)
+    if init == "pt linear":
+        return (2.0 * rng.random(shape) - 1.0) / math.sqrt(w)
+    if init == "uniform":
+        return rng.random(shape)
+    if init == "gaussian":
+        u = 1.0 - rng.random(shape)
+        v = rng.random(shape)
+        return 0.5 + 0.5 * (np.sqrt(-2.0 * np.log(u)) * np.cos(2.0 * math.pi * v))
+    if init == "tril mask":
+        return (j <= i).astype(np.float64)
+    if init == "triu mask":
+        return (j >= i).astype(np.float64)
+    if init == "eye":
+        return (i == j).astype(np.float64)
+    if init == "diff":
+        return np.where(i == j, 1.0, np.where(i == j + 1, -1.0, 0.0))
+    if init == "expr":
+        from ._jsexpr import compile_js_expr
+        return compile_js_expr(expr)(i, j, h, w, rng=rng)
+    if init == "url":
+        return _wrap_rows(_load_rows(url, data), h, w)
+    raise MMError(f"unknown init {init!r}: expected one of {', '.join(INIT_NAMES)}")
+
+
+def init_values(init: str, h: int, w: int, *, min: float = -1.0, max: float = 1.0,
+                dropout: float = 0.0, expr: str = "", url: str = "", rng=None,
+                data=None) -> np.ndarray:
+    """Values of an mm leaf: float32 array (h, w).
+
+    ``init`` is one of ``INIT_NAMES``; ``expr`` is the JavaScript formula of the ``expr`` init;
+    ``url`` the CSV (or .npy/.npz/.safetensors through ``mmcore.io``) of the ``url`` init;
+    ``data`` optionally gives the url init's contents already loaded (CSV text or a 2-D array),
+    which is how the browser passes fetched files; ``rng`` a numpy Generator or int seed.
+
+    >>> init_values("diff", 3, 3).tolist()
+    [[1.0, 0.0, 0.0], [-1.0, 1.0, 0.0], [0.0, -1.0, 1.0]]
+    """
+    if init not in INIT_NAMES:
+        raise MMError(f"unknown init {init!r}: expected one of {', '.join(INIT_NAMES)}")
+    for name, n in (("h", h), ("w", w)):
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise MMError(f"init {init!r}: {name} must be a positive integer, got {n!r}")
+    h, w = int(h), int(w)
+    try:
+        lo, hi, drop = float(min), float(max), float(dropout)
+    except (TypeError, ValueError):
+        raise MMError(f"init {init!r}: min, max and dropout must be numbers, "
+                      f"got {min!r}, {max!r}, {dropout!r}") from None
+    gen = _as_rng(rng) if (init in RANDOM_INITS or init == "expr"
+                           or (uses_dropout(init) and drop > 0)) else None
+    i = np.arange(h, dtype=np.float64)[:, None]
+    j = np.arange(w, dtype=np.float64)[None, :]
+    with np.errstate(all="ignore"):
+        f = np.asarray(_base(init, i, j, h, w, gen, expr, url, data), dtype=np.float64)
+        f = np.broadcast_to(f, (h, w))
+        if uses_range(init) and (lo != 0 or hi != 1):
+            f = lo + builtins.max(0.0, hi - lo) * f
+        if uses_dropout(init) and drop > 0:
+            keep = gen.random((h, w)) > drop
+            f = np.where(keep, f, 0.0)
+        return np.ascontiguousarray(f, dtype=np.float32)
+
+
+# --- url init --------------------------------------------------------------------------------
+
+_NUM_LINE = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*"
+                       r"(,\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*)*$")
+_JS_DECIMAL = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+
+
+def _js_number(s: str) -> float:
+    """JavaScript ``Number(s)`` (unary +) for one CSV cell: '' -> 0, junk -> NaN."""
+    t = s.strip()
+    if t == "":
+        return 0.0
+    if _JS_DECIMAL.match(t):
+        return float(t)
+    if t in ("Infinity", "+Infinity", "-Infinity"):
+        return -math.inf if t[0] == "-" else math.inf
+    for prefix, base in (("0x", 16), ("0b", 2), ("0o", 8)):
+        if t[:2].lower() == prefix:
+            try:
+                return float(int(t[2:], base))
+            except ValueError:
+                return math.nan
+    return math.nan
+
+
+def parse_csv_text(text: str) -> list[np.ndarray]:
+    """Rows of a CSV text the way mm reads it: lines split on CR/LF, cells on ',', each cell
+    converted like JavaScript's ``+cell`` ('' -> 0). A trailing newline gives a last row [0],
+    as in mm (it only matters when the leaf has more rows than the file).
+
+    >>> [r.tolist() for r in parse_csv_text("1,2\\n3,x\\n")]
+    [[1.0, 2.0], [3.0, nan], [0.0]]
+    """
+    rows = []
+    for line in re.split(r"\r?\n|\r", text):
+        if _NUM_LINE.match(line):
+            rows.append(np.array(line.split(","), dtype=np.float64))
+        else:
+            rows.append(np.array([_js_number(c) for c in line.split(",")], dtype=np.float64))
+    return rows
+
+
+def _load_rows(url: str, data) -> list[np.ndarray]:
+    if data is not None:
+        if isinstance(data, str):
+            return parse_csv_text(data)
+        arr = np.asarray(data, dtype=np.float64)
+        if arr.ndim == 1:
+            arr = arr[None, :]
+        if arr.ndim != 2 or arr.size == 0:
+            raise MMError(f"url init: expected 2-D data, got shape {arr.shape}")
+        return list(arr)
+    if not url:
+        raise MMError("url init: no url given: expected the address or path of a CSV file")
+    path = url[7:] if url.startswith("file://") else url
+    if re.match(r"^[a-z][a-z0-9+.-]*://", path, re.I):
+        return parse_csv_text(_fetch_text(url))
+    if path.lower().endswith((".csv", ".txt")):
+        try:
+            with open(path, encoding="utf-8") as fh:
+                return parse_csv_text(fh.read())
+        except OSError as e:
+            raise MMError(f"url init: cannot read {url!r}: {e.strerror or e}") from None
+    try:
+        from .io import load_matrix  # the weights engineer's loader (npy, npz, safetensors)
+    except ImportError:
+        raise MMError(f"url init: cannot load {url!r}: expected a .csv file "
+                      "(other formats need mmcore.io)") from None
+    if not os.path.exists(path):
+        raise MMError(f"url init: cannot read {url!r}: no such file")
+    return list(np.atleast_2d(np.asarray(load_matrix(path), dtype=np.float64)))
+
+
+_URL_CACHE: dict[str, str] = {}
+
+
+def _fetch_text(url: str) -> str:
+    if url in _URL_CACHE:
+        return _URL_CACHE[url]
+    try:
+        try:
+            from pyodide.http import open_url  # synchronous in the Pyodide worker
+            text = open_url(url).read()
+        except ImportError:
+            from urllib.request import urlopen
+            with urlopen(url, timeout=30) as resp:
+                text = resp.read().decode("utf-8")
+    except Exception as e:  # noqa: BLE001 - any transport failure is reported the same way
+        raise MMError(f"url init: cannot load {url!r}: {e}") from None
+    _URL_CACHE[url] = text
+    return text
+
+
+def _wrap_rows(rows: list[np.ndarray], h: int, w: int) -> np.ndarray:
+    """value[i, j] = rows[i % nrows][j % len(row)], mm's wrap-around."""
+    if not rows:
+        raise MMError("url init: the file has no rows: expected CSV numbers")
+    out = np.empty((h, w), dtype=np.float64)
+    jj = np.arange(w)
+    for i in range(h):
+        row = rows[i % len(rows)]
+        out[i] = row[jj % len(row)] if len(row) != w else row
+    return out
