@@ -1,0 +1,87 @@
+"""MkDocs hook of Matmul Atlas: live ``mm`` cells and the browser runtime (contract: pyodide_app/README.md).
+
+Listed in mkdocs.yml under ``hooks:``. It
+
+* registers the ``mm`` custom fence of ``pymdownx.superfences`` (no ``!!python/name`` tag needed);
+* renders each cell as static HTML and runs it at build time with ``mmcore.cell.run_cell``,
+  writing ``<cell-id>.mmscene`` beside the page; a failing cell or an unknown option stops the
+  build with a message naming the page, the cell and the problem;
+* copies the JS bundles and the self-hosted Pyodide into ``site/assets/mm/`` after the build
+  (skipped when the environment variable ``MM_RUNTIME_ASSETS=skip``, for hook unit tests).
+
+Example (mkdocs.yml):
+    hooks: [pyodide_app/hook.py]
+    markdown_extensions: [pymdownx.superfences]
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import sys
+
+_REPO = pathlib.Path(__file__).resolve().parent.parent
+
+
+def _import_from_repo() -> None:
+    """Let ``mmcore`` and ``pyodide_app`` import from this repository (MkDocs restores ``sys.path``
+    after loading a hook, so this runs again in ``on_config``)."""
+    if str(_REPO) not in sys.path:
+        sys.path.insert(0, str(_REPO))
+
+
+_import_from_repo()
+
+from mkdocs.exceptions import PluginError  # noqa: E402
+
+from pyodide_app._assets import copy_runtime, runtime_sources  # noqa: E402
+from pyodide_app._cells import CellBuilder, accept_options  # noqa: E402
+
+_builder = CellBuilder()
+
+
+def on_config(config, **kwargs):
+    """Register the ``mm`` fence (a fresh cell builder per build)."""
+    global _builder
+    _import_from_repo()
+    _builder = CellBuilder()
+    if "pymdownx.superfences" not in config.markdown_extensions:
+        raise PluginError("mkdocs.yml: the mm cells need `pymdownx.superfences` in markdown_extensions")
+    superfences = config.mdx_configs.setdefault("pymdownx.superfences", {})
+    fences = [f for f in superfences.get("custom_fences", []) if f.get("name") != "mm"]
+    fences.append({"name": "mm", "class": "mm-cell", "format": _format, "validator": accept_options})
+    superfences["custom_fences"] = fences
+    return config
+
+
+def _format(source, language, class_name, options, md, **kwargs):
+    return _builder.format(source, language, class_name, options, md, **kwargs)
+
+
+def on_page_markdown(markdown, page, config, files, **kwargs):
+    """Remember the page whose cells are about to be rendered."""
+    docs = pathlib.Path(config.docs_dir)
+    root = pathlib.Path(config.config_file_path or docs).resolve().parent
+    try:
+        display = (docs.resolve() / page.file.src_uri).relative_to(root).as_posix()
+    except ValueError:
+        display = page.file.src_uri
+    _builder.start_page(page.file.src_uri, display_path=display)
+    return markdown
+
+
+def on_page_content(html, page, config, files, **kwargs):
+    """Write the page's prebuilt scenes beside its HTML."""
+    page_dir = pathlib.Path(config.site_dir) / pathlib.PurePosixPath(page.file.dest_uri).parent
+    _builder.finish_page(page_dir)
+    return html
+
+
+def on_post_build(config, **kwargs):
+    """Copy the JS bundles and the self-hosted Pyodide into ``site/assets/mm/``."""
+    if os.environ.get("MM_RUNTIME_ASSETS") == "skip":
+        return
+    try:
+        copy_runtime(runtime_sources(), pathlib.Path(config.site_dir))
+    except FileNotFoundError as e:
+        raise PluginError(str(e)) from None
