@@ -1,0 +1,117 @@
+"""Benchmark a live page from its performance marks: time to the first frame of the prebuilt figure, and the
+first Run (Python boot and the run itself), cold (fresh browser profile) and warm (reload, HTTP cache kept).
+
+usage: .venv/bin/python scripts/bench_page.py [--site site] [--page tutorial/first-matmul/] [--runs 5]
+
+Prints one line per run and the medians:
+    first_frame   ms from navigation start to `mm:first-frame:<first cell>`
+    python_ready  ms from the Run click to `mm:python-ready` (worker + Pyodide + numpy + mmcore)
+    run_done      ms from the Run click to `mm:run-done:<cell>` (boot, run, transfer, first frame of the new scene)
+Headless Debian Chromium (software WebGL), the site served by http.server on 127.0.0.1, no request leaves
+the machine (host resolver rules; any non-loopback request is reported).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import json
+import pathlib
+import re
+import statistics
+import sys
+import threading
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
+        "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
+                      ".wasm": "application/wasm", ".mjs": "text/javascript", ".js": "text/javascript"}
+
+    def log_message(self, *args):
+        pass
+
+
+def serve(root: pathlib.Path):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Handler, directory=str(root)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+def first_prebuilt_page(site: pathlib.Path) -> str:
+    for page in sorted(site.rglob("index.html")):
+        text = page.read_text(encoding="utf-8")
+        if 'data-scene="' in text and 'data-autorun="mm-link"' not in text:
+            rel = page.parent.relative_to(site).as_posix()
+            return "" if rel == "." else rel + "/"
+    raise SystemExit(f"no page with a prebuilt cell under {site}")
+
+
+def measure(page, url: str, reload: bool) -> dict:
+    if reload:
+        page.reload(wait_until="load")
+    else:
+        page.goto(url, wait_until="load")
+    cell = page.get_attribute("[data-mm-cell][data-scene]", "data-mm-cell")
+    page.wait_for_function("(n) => performance.getEntriesByName(n).length > 0", arg=f"mm:first-frame:{cell}",
+                           timeout=60_000)
+    first_frame = page.evaluate("(n) => performance.getEntriesByName(n)[0].startTime", f"mm:first-frame:{cell}")
+    clicked = page.evaluate("""(id) => { const t = performance.now();
+        document.querySelector(`[data-mm-cell="${id}"] button[data-action="run"]`).click(); return t; }""", cell)
+    page.wait_for_function("(n) => performance.getEntriesByName(n).length > 0", arg=f"mm:run-done:{cell}",
+                           timeout=120_000)
+    marks = page.evaluate("""([id]) => ({ready: performance.getEntriesByName('mm:python-ready')[0].startTime,
+        done: performance.getEntriesByName('mm:run-done:' + id)[0].startTime,
+        state: document.querySelector(`[data-mm-cell="${id}"]`).dataset.state})""", [cell])
+    return {"cell": cell, "first_frame": round(first_frame), "python_ready": round(marks["ready"] - clicked),
+            "run_done": round(marks["done"] - clicked), "state": marks["state"]}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--site", default=str(REPO / "site"))
+    ap.add_argument("--page", default=None, help="page path relative to the site root (default: first with a cell)")
+    ap.add_argument("--runs", type=int, default=5)
+    a = ap.parse_args()
+    site = pathlib.Path(a.site)
+    if not (site / "assets" / "mm" / "app.js").is_file():
+        raise SystemExit(f"{site} is not a built site (no assets/mm/app.js): run `make site` first")
+    from playwright.sync_api import sync_playwright
+
+    server, base = serve(site)
+    url = base + (a.page if a.page is not None else first_prebuilt_page(site))
+    external: list[str] = []
+    rows = {"cold": [], "warm": []}
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+            for i in range(a.runs):
+                ctx = browser.new_context(viewport={"width": 1100, "height": 900})  # fresh profile: empty cache
+                ctx.on("request", lambda r: external.append(r.url)
+                       if not re.match(r"^(http://127\.0\.0\.1|data:|blob:)", r.url) else None)
+                page = ctx.new_page()
+                for kind in ("cold", "warm"):
+                    row = measure(page, url, reload=(kind == "warm"))
+                    rows[kind].append(row)
+                    print(f"run {i + 1} {kind}: {json.dumps(row)}", flush=True)
+                ctx.close()
+            browser.close()
+    finally:
+        server.shutdown()
+    print(f"\npage {url} ({a.runs} runs, medians in ms)")
+    for kind, rs in rows.items():
+        med = {k: statistics.median(r[k] for r in rs) for k in ("first_frame", "python_ready", "run_done")}
+        print(f"{kind:5s} first_frame {med['first_frame']:7.0f}   python_ready {med['python_ready']:7.0f}"
+              f"   run_done {med['run_done']:7.0f}")
+    print(f"external requests: {len(external)}" + (f" {external[:5]}" if external else ""))
+    return 1 if external else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""The runtime across the site: instant navigation, the playground's mm links, a sub-path, and parity of
+every cell's scene between Pyodide (in the page's worker) and CPython (the prebuilt files)."""
+
+from __future__ import annotations
+
+import hashlib
+import pathlib
+
+import pytest
+
+from ._cellpage import canvas_png, get_code, goto, has_mark, output, state, wait_mark, wait_mounted, wait_state
+from ._pixels import count_foreground, load_png
+from ._site import site_cells
+
+MIN_FOREGROUND = 2_000
+
+
+def _pages_with_cells(built_site):
+    pages: dict[str, list] = {}
+    for cell in site_cells(pathlib.Path(built_site)):
+        pages.setdefault(cell.url_path, []).append(cell)
+    return pages
+
+
+def test_instant_navigation_mounts_the_next_pages_cells(page, site_url, built_site):
+    pages = _pages_with_cells(built_site)
+    target = next((p for p, cells in pages.items() if p and any(c.scene for c in cells)
+                   and all(c.autorun == "false" for c in cells)), None)
+    assert target, "no page with prebuilt cells to navigate to"
+    start = next((p for p in ["", *pages] if p != target), "")
+    goto(page, site_url + start)
+    page.evaluate("() => { window.__mmNoReload = 42; }")
+    link = page.evaluate_handle("(href) => [...document.querySelectorAll('a[href]')].find((a) => a.href === href)",
+                                site_url + target)
+    assert link.as_element() is not None, f"no link from /{start} to /{target}"
+    link.as_element().click()
+    page.wait_for_url(site_url + target)
+    wait_mounted(page)
+    first = next(c for c in pages[target] if c.scene)
+    wait_mark(page, f"mm:first-frame:{first.cell_id}")
+    assert page.evaluate("window.__mmNoReload") == 42, "the navigation reloaded the page"
+    mounted = page.evaluate("[...mmAtlas.cells.keys()]")
+    assert sorted(mounted) == sorted(c.cell_id for c in pages[target])
+    img = load_png(canvas_png(page, first.cell_id))
+    assert count_foreground(img) > MIN_FOREGROUND
+    # the old page's figures were disposed: only the new page's canvases remain
+    assert page.locator("[data-mm-figure] canvas").count() == len([c for c in pages[target]])
+
+
+def test_playground_opens_an_mm_link(page, site_url, built_site):
+    import mmcore
+
+    playground = next((c for c in site_cells(pathlib.Path(built_site)) if c.autorun == "mm-link"), None)
+    assert playground, "the site has no playground cell (data-autorun=mm-link)"
+    A = mmcore.matrix("A", 12, 20, init="rows")
+    B = mmcore.matrix("B", 20, 16, init="cols")
+    link = mmcore.to_mm(A @ B)
+    query = link[link.index("?"):] if "?" in link else link
+    goto(page, f"{site_url}{playground.url_path}?mm={query}&keep=1")
+    wait_state(page, playground.cell_id, ("ready", "error"))
+    assert state(page, playground.cell_id) == "ready", output(page, playground.cell_id)
+    code = get_code(page, playground.cell_id)
+    assert code.startswith("mmcore.from_mm(") and query[:40] in code, code
+    assert "&keep=1" in page.url
+    img = load_png(canvas_png(page, playground.cell_id))
+    assert count_foreground(img) > MIN_FOREGROUND // 4
+    assert has_mark(page, f"mm:run-done:{playground.cell_id}")
+
+
+def test_site_works_under_a_sub_path(page, subpath_url, built_site):
+    pages = _pages_with_cells(built_site)
+    url_path, cells = next((p, c) for p, c in pages.items() if any(x.scene and x.autorun == "false" for x in c))
+    cell = next(c for c in cells if c.scene)
+    goto(page, subpath_url + url_path)
+    wait_mark(page, f"mm:first-frame:{cell.cell_id}")
+    assert count_foreground(load_png(canvas_png(page, cell.cell_id))) > MIN_FOREGROUND
+    page.click(f'[data-mm-cell="{cell.cell_id}"] button[data-action="run"]')
+    wait_state(page, cell.cell_id, ("ready", "error"))
+    assert state(page, cell.cell_id) == "ready", output(page, cell.cell_id)
+    wasm = page.evaluate("performance.getEntriesByType('resource').map((e) => e.name)"
+                         ".filter((n) => n.endsWith('.wasm') || n.endsWith('.mjs'))")
+    assert wasm and all("/sub/assets/mm/pyodide/0.27.7/" in n for n in wasm), wasm
+
+
+def test_every_cell_builds_the_same_scene_in_pyodide(page, site_url, built_site):
+    """Parity: the scene bytes made by Pyodide equal the prebuilt ones made by CPython (sha256)."""
+    site = pathlib.Path(built_site)
+    cells = [c for c in site_cells(site) if c.scene]
+    assert cells, "no prebuilt cells in the site"
+    goto(page, site_url)
+    page.evaluate("mmAtlas.runtime.boot()")
+    mismatches = []
+    for cell in cells:
+        got = page.evaluate("""async ([id, code]) => {
+            const r = await mmAtlas.runtime.run(id, code);
+            if (!r.scene) return null;
+            const d = await crypto.subtle.digest('SHA-256', r.scene);
+            return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, '0')).join('');
+        }""", [cell.cell_id, cell.source])
+        want = hashlib.sha256(cell.scene_file(site).read_bytes()).hexdigest()
+        if got != want:
+            mismatches.append(f"{cell.url_path or '/'}#{cell.cell_id}: pyodide {got} != cpython {want}")
+    assert not mismatches, "\n".join(mismatches)
