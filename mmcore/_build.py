@@ -70,13 +70,13 @@ def _vec(a) -> tuple[float, float, float]:
     return tuple(float(x) + 0.0 for x in np.round(np.asarray(a, dtype=float), 9))
 
 
-def layout(expr: Expr, **options: Any) -> Scene:
+def layout(expr: Expr, *, compute_values: bool = True, **options: Any) -> Scene:
     """Lay out ``expr`` as mm would; keyword options override the expression's own settings.
 
     Options: ``gap``, ``scheme`` (blocks/zigzag/wheel/custom), ``polarity``, ``left_placement``,
     ``right_placement``, ``result_placement`` (the root's), ``scatter``, ``molecule``, ``blast``,
     ``sensitivity``, ``viz`` (dict of mm's colour settings), ``legends``, ``row_guides``,
-    ``flow_guides``, ``seed``.
+    ``flow_guides``, ``seed``. ``compute_values=False`` gives a geometry-only scene (all values 0).
     """
     if not isinstance(expr, Expr):
         raise MMError(f"layout: expected an mmcore expression (a matrix or A @ B), got {type(expr).__name__}")
@@ -88,7 +88,7 @@ def layout(expr: Expr, **options: Any) -> Scene:
         expr = expr.placed(root_place["polarity"], root_place["left_placement"],
                            root_place["right_placement"], root_place["result_placement"])
     node_geoms, face_geoms = place(expr, opts)
-    values = evaluate(expr, seed=opts.seed)
+    values = evaluate(expr, seed=opts.seed, zeros=not compute_values)
 
     ranges = {}
     for fg in face_geoms:

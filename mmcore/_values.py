@@ -102,9 +102,21 @@ def _matmul(left: np.ndarray, right: np.ndarray, epilog: str) -> np.ndarray:
     return matmul_values(left, right, epilog)
 
 
-def evaluate(expr: Expr, seed: int = 0) -> Values:
-    """Values of every node of ``expr`` (leaves and results, after epilogs)."""
+def evaluate(expr: Expr, seed: int = 0, *, zeros: bool = False) -> Values:
+    """Values of every node of ``expr`` (leaves and results, after epilogs).
+
+    ``zeros=True`` skips the arithmetic and gives read-only zero views (geometry-only scenes).
+    """
     out = Values()
+    if zeros:
+        stack = [expr]
+        while stack:
+            node = stack.pop()
+            if out.of(node) is None:
+                out._put(node, np.broadcast_to(np.float32(0), node.shape))
+            if isinstance(node, MatMul):
+                stack += [node.left, node.right]
+        return out
     for index, leaf in enumerate(leaf_order(expr)):
         rng = np.random.default_rng([seed, index])
         arr = _leaf_values(leaf, rng)
