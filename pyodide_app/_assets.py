@@ -59,5 +59,6 @@ def copy_runtime(src: RuntimeSources, site_dir: pathlib.Path) -> pathlib.Path:
     dest = site_dir / "assets" / "mm"
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copytree(src.bundle_dir, dest, dirs_exist_ok=True)
-    shutil.copytree(src.pyodide_dir, dest / "pyodide" / PYODIDE_VERSION, dirs_exist_ok=True)
+    shutil.copytree(src.pyodide_dir, dest / "pyodide" / PYODIDE_VERSION, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns(".stamp"))
     return dest
