@@ -46,6 +46,9 @@ EPILOG_NAMES: tuple[str, ...] = (
     "x**2",
 )
 
+_SQRT2 = math.sqrt(2.0)
+_CHUNK = 1 << 15  # elements per block of rows: temporaries stay in the CPU cache
+
 _SOFTMAX = ("softmax", "softmax(x/sqrt(k))")
 _SOFTMAX_TRIL = ("softmax(tril(x/sqrt(k)))", "softmax(tril(x/8))")
 
@@ -60,13 +63,26 @@ def erf_as(x: np.ndarray) -> np.ndarray:
     >>> round(float(erf_as(np.array(1.0))), 6)
     0.842701
     """
-    x = np.asarray(x, dtype=np.float64)
-    ax = np.abs(x)
-    t = 1.0 / (1.0 + _AS_P * ax)
-    a1, a2, a3, a4, a5 = _AS_A
-    y = ((((a5 * t + a4) * t + a3) * t + a2) * t + a1) * t
-    y *= np.exp(-ax * ax)
+    x = np.array(x, dtype=np.float64)
+    y = _erf_tail_as(np.abs(x))
     return np.sign(x) * (1.0 - y)
+
+
+def _erf_tail_as(ax: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """y = poly(t)·t·exp(-ax²) with t = 1/(1 + p·ax), so erf(ax) = 1 - y (ax >= 0)."""
+    e = np.multiply(ax, ax)
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    t = np.multiply(ax, _AS_P, out=out)
+    t += 1.0
+    np.reciprocal(t, out=t)
+    a1, a2, a3, a4, a5 = _AS_A
+    y = a5 * t
+    for a in (a4, a3, a2, a1):
+        y += a
+        y *= t
+    y *= e
+    return y
 
 
 # Chebyshev fit of erfc (Numerical Recipes "erfcc"), relative error < 1.2e-7 everywhere.
@@ -92,34 +108,46 @@ def erf_exact(x: np.ndarray) -> np.ndarray:
 
 
 def _pointwise(x: np.ndarray, name: str, k: int, textbook: bool) -> np.ndarray:
-    """The pointwise part of epilog ``name`` on float64 ``x`` (a new array)."""
+    """The pointwise part of epilog ``name`` on float64 ``x``, in place (returns ``x``)."""
     if name == "relu":
-        return np.maximum(0.0, x)
+        return np.maximum(x, 0.0, out=x)
     if name == "gelu":
-        erf = erf_exact if textbook else erf_as
-        out = erf(x * (1.0 / math.sqrt(2.0)))
-        out += 1.0
-        out *= x
-        out *= 0.5
-        return out
+        if textbook:
+            x[...] = x * (1.0 + erf_exact(x / _SQRT2)) / 2.0
+            return x
+        z = np.divide(x, _SQRT2)
+        sign = np.sign(z)
+        np.abs(z, out=z)
+        y = _erf_tail_as(z, out=z)  # erf(x/√2) = sign·(1 - y), as mm writes it
+        np.subtract(1.0, y, out=y)
+        y *= sign
+        y += 1.0
+        x *= y
+        x /= 2.0
+        return x
     if name == "sigmoid":
-        out = np.negative(x)
-        np.exp(out, out=out)
-        out += 1.0
-        return np.reciprocal(out, out=out)
+        np.negative(x, out=x)
+        np.exp(x, out=x)
+        x += 1.0
+        return np.divide(1.0, x, out=x)
     if name == "silu":
-        return x * _pointwise(x, "sigmoid", k, textbook)
+        s = _pointwise(x.copy(), "sigmoid", k, textbook)
+        x *= s
+        return x
     if name == "tanh":
-        return np.tanh(x)
+        return np.tanh(x, out=x)
     if name == "x**2":
-        return np.square(x)
+        return np.multiply(x, x, out=x)
     if name == "x/k":
-        return x / k
+        x /= k
+        return x
     if "x/sqrt(k)" in name:
-        return x / math.sqrt(k)
+        x /= math.sqrt(k)
+        return x
     if "x/8" in name:
-        return x / 8.0
-    return x.copy()
+        x /= 8.0
+        return x
+    return x
 
 
 def _softmax_rows(x: np.ndarray, mask: np.ndarray | None, textbook: bool) -> np.ndarray:
@@ -128,66 +156,50 @@ def _softmax_rows(x: np.ndarray, mask: np.ndarray | None, textbook: bool) -> np.
     mm: row max starts at 0 and a NaN output becomes 0. Textbook: max from -inf, NaN kept.
     """
     xd = x.astype(np.float64)
-    masked = xd if mask is None else np.where(mask, xd, -np.inf)
-    rmax = masked.max(axis=1, keepdims=True, initial=-np.inf)
-    if not textbook:
-        rmax = np.maximum(rmax, 0.0)  # mm's row max starts at 0 (NaN still propagates)
-    e = np.exp(masked - rmax)
-    denom = e.sum(axis=1, keepdims=True)
-    out = e / denom
-    if not textbook:
-        out[np.isnan(out)] = 0.0
     if mask is not None:
-        out[~mask] = 0.0
-    return out
+        xd[~mask] = -np.inf
+    rmax = xd.max(axis=1, keepdims=True, initial=-np.inf)
+    if not textbook:
+        np.maximum(rmax, 0.0, out=rmax)  # mm's row max starts at 0 (NaN still propagates)
+    xd -= rmax
+    np.exp(xd, out=xd)
+    xd /= xd.sum(axis=1, keepdims=True)
+    if not textbook:
+        xd[np.isnan(xd)] = 0.0
+    return xd
 
 
-def _softmax_tril_mm(x: np.ndarray) -> np.ndarray:
-    """mm's causal softmax, including the flat-array over-read for rows i >= W.
+def _tril_mask(rows: slice, w: int) -> np.ndarray:
+    return np.arange(w)[None, :] <= np.arange(rows.start, rows.stop)[:, None]
 
-    Row i reads n = i + 1 consecutive entries of the row-major array starting at row i. For
-    i < W these are the row's own entries j <= i. For i >= W they run into the following rows
-    (still un-normalised, since mm works row by row in place) and, near the end, past the end of
-    the array, which gives NaN and so a row of zeros.
+
+def _softmax_tril_overread(x: np.ndarray, out: np.ndarray) -> None:
+    """mm's causal softmax for rows i >= W (W < H), writing ``out[i]``.
+
+    Row i reads n = i + 1 consecutive entries of the row-major array starting at row i: they run
+    into the following rows (still un-normalised, since mm works row by row in place) and, near
+    the end, past the end of the array, which gives NaN and so a row of zeros.
     """
     h, w = x.shape
-    out = np.zeros((h, w), dtype=np.float64)
-    top = min(h, w)
-    if top:
-        mask = np.arange(w)[None, :] <= np.arange(top)[:, None]
-        out[:top] = _softmax_rows(x[:top], mask, textbook=False)
-    flat = x.reshape(-1).astype(np.float64)
-    n_flat = flat.size
+    flat = x.reshape(-1)
     for i in range(w, h):
         start, stop = i * w, i * w + i + 1
-        if stop > n_flat:
-            break  # reads past the end: NaN max, NaN denominator, the row stays 0
-        window = flat[start:stop]
-        rmax = max(0.0, float(window.max())) if not np.isnan(window).any() else math.nan
-        denom = float(np.exp(window - rmax).sum())
-        row = np.exp(flat[start:start + w] - rmax) / denom
+        if stop > flat.size:
+            out[i:] = 0.0  # reads past the end: NaN max, NaN denominator, the row becomes 0
+            return
+        window = flat[start:stop].astype(np.float64)
+        rmax = np.maximum(window.max(), 0.0)
+        denom = np.exp(window - rmax).sum()
+        row = np.exp(window[:w] - rmax) / denom
         row[np.isnan(row)] = 0.0
         out[i] = row
-    return out
 
 
-def _layernorm(x: np.ndarray, textbook: bool) -> np.ndarray:
-    """mm: mean and variance over the whole matrix (squares rounded to float32 first, like mm's
-    Float32Array.map); textbook: per row, var = mean((x - m)^2)."""
-    xd = x.astype(np.float64)
-    if textbook:
-        m = xd.mean(axis=1, keepdims=True)
-        var = np.square(xd - m).mean(axis=1, keepdims=True)
-        return (xd - m) / np.sqrt(var + 1e-5)
-    n = x.size
-    if n == 0:
-        return xd
-    mean = float(xd.sum()) / n
-    mean2 = float(np.square(x).sum(dtype=np.float64)) / n
-    denom = math.sqrt(mean2 - mean * mean + 1e-5) if mean2 - mean * mean + 1e-5 >= 0 else math.nan
-    xd -= mean
-    xd /= denom
-    return xd
+def _row_chunks(h: int, w: int):
+    """Row slices of about ``_CHUNK`` elements, so temporaries stay in cache."""
+    step = max(1, _CHUNK // max(w, 1))
+    for r in range(0, h, step):
+        yield slice(r, min(h, r + step))
 
 
 def apply_epilog(acc: np.ndarray, name: str, k: int, *, textbook: bool = False) -> np.ndarray:
@@ -197,30 +209,67 @@ def apply_epilog(acc: np.ndarray, name: str, k: int, *, textbook: bool = False) 
     The pointwise part runs in double and is stored as float32, then the in-place part (softmax
     variants, layernorm) runs over that float32 array. mm's quirks (default): softmax row max
     starts at 0; a NaN softmax output becomes 0; the ``tril`` variants over-read the flat array
-    when W < H; layernorm is matrix-wide; GELU uses the A&S 7.1.26 erf.
+    when W < H; layernorm is matrix-wide (squares rounded to float32, like mm's
+    Float32Array.map); GELU uses the A&S 7.1.26 erf. ``textbook=True``: per-row layernorm,
+    causal softmax with -inf masking (no over-read) and max from -inf, GELU with an exact erf.
 
     >>> apply_epilog(np.array([[0.0, 0.0]]), "softmax", k=1).tolist()
     [[0.5, 0.5]]
     """
     if name not in EPILOG_NAMES:
         raise MMError(f"unknown epilog {name!r}: expected one of {', '.join(EPILOG_NAMES)}")
-    acc = np.asarray(acc, dtype=np.float64)
+    acc = np.asarray(acc)
     if acc.ndim != 2:
         raise MMError(f"epilog {name!r}: expected a 2-D accumulator, got shape {acc.shape}")
+    h, w = acc.shape
+    x = np.empty((h, w), dtype=np.float32)
     with np.errstate(all="ignore"):
-        x = _pointwise(acc, name, k, textbook).astype(np.float32)
-        if name in _SOFTMAX:
-            x = _softmax_rows(x, None, textbook).astype(np.float32)
-        elif name in _SOFTMAX_TRIL:
-            if textbook:
-                h, w = x.shape
-                mask = np.arange(w)[None, :] <= np.arange(h)[:, None]
-                x = _softmax_rows(x, mask, textbook=True).astype(np.float32)
-            else:
-                x = _softmax_tril_mm(x).astype(np.float32)
+        for rows in _row_chunks(h, w):
+            chunk = np.array(acc[rows], dtype=np.float64)
+            x[rows] = _pointwise(chunk, name, k, textbook)
+        if name in _SOFTMAX or name in _SOFTMAX_TRIL:
+            tril = name in _SOFTMAX_TRIL
+            out = np.empty_like(x)
+            top = h if textbook or not tril else min(h, w)
+            for rows in _row_chunks(top, w):
+                mask = _tril_mask(rows, w) if tril else None
+                out[rows] = _softmax_rows(x[rows], mask, textbook)
+            if top < h:
+                _softmax_tril_overread(x, out)
+            x = out
         elif name == "layernorm":
-            x = _layernorm(x, textbook).astype(np.float32)
+            x = _layernorm(x, textbook)
     return x
+
+
+def _layernorm(x: np.ndarray, textbook: bool) -> np.ndarray:
+    """mm: mean and variance over the whole matrix; textbook: per row, var = mean((x - m)^2)."""
+    h, w = x.shape
+    out = np.empty_like(x)
+    if x.size == 0:
+        return out
+    if textbook:
+        for rows in _row_chunks(h, w):
+            xd = x[rows].astype(np.float64)
+            xd -= xd.mean(axis=1, keepdims=True)
+            var = np.square(xd).mean(axis=1, keepdims=True)
+            xd /= np.sqrt(var + 1e-5)
+            out[rows] = xd
+        return out
+    total = total2 = 0.0
+    for rows in _row_chunks(h, w):
+        xs = x[rows]
+        total += float(xs.sum(dtype=np.float64))
+        total2 += float(np.square(xs).sum(dtype=np.float64))  # float32 squares, double sum
+    mean, mean2 = total / x.size, total2 / x.size
+    var = mean2 - mean * mean
+    denom = math.sqrt(var + 1e-5) if var + 1e-5 >= 0 else math.nan
+    for rows in _row_chunks(h, w):
+        xd = x[rows].astype(np.float64)
+        xd -= mean
+        xd /= denom
+        out[rows] = xd
+    return out
 
 
 def matmul_values(left: np.ndarray, right: np.ndarray, epilog: str = "none", *,
