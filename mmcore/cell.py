@@ -60,7 +60,12 @@ def cell_filename(cell_id: str) -> str:
 
 
 def _is_scene(value: Any) -> bool:
-    return callable(getattr(value, "to_bytes", None)) and not _is_expr(value)
+    import mmcore
+
+    scene_type = getattr(mmcore, "Scene", None)
+    if scene_type is not None:
+        return isinstance(value, scene_type)
+    return callable(getattr(value, "to_bytes", None)) and callable(getattr(value, "face", None))  # pragma: no cover
 
 
 def _is_expr(value: Any) -> bool:
