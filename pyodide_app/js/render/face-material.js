@@ -109,7 +109,7 @@ void main() {
   float diameter = min(size * elemDiameter, 1.0);
   float radius = 0.5 * diameter;
   float dist = length(vec2(fc, fr) - 0.5);
-  float disc = clamp((radius - dist) / pw + 0.5, 0.0, 1.0);
+  float disc = radius > 0.0 ? clamp((radius - dist) / pw + 0.5, 0.0, 1.0) : 0.0;
   if (ring) disc *= clamp((dist - 0.6 * radius) / pw + 0.5, 0.0, 1.0);
   float shade = 1.0 - 0.28 * clamp(dist / max(radius, 1e-3), 0.0, 1.0) * clamp(dist / max(radius, 1e-3), 0.0, 1.0);
   float far = smoothstep(0.3, 0.6, pw);
@@ -140,6 +140,11 @@ void main() {
   outColor = vec4(outRgb, outA * opacity);
 }`;
 
+/** A css colour as raw (sRGB-encoded) RGB for a shader that writes its output unconverted. */
+export function rawColor(css) {
+  return new THREE.Color(css).convertLinearToSRGB();
+}
+
 /** Full element diameter in cells: mm's point size at 45° fov makes elem_scale 1.25 ≈ 1.04 cells. */
 export function elementDiameter(elemScale) {
   return elemScale * 2 * Math.tan(Math.PI / 8);
@@ -166,8 +171,8 @@ export function createFaceMaterial({ texture, texWidth, shape, blockSize, gap, c
       hueParams: { value: new THREE.Vector3(viz.zero_hue, viz.hue_gap, viz.hue_spread) },
       lightSize: { value: new THREE.Vector3(viz.min_light, viz.max_light, viz.min_size) },
       elemDiameter: { value: elementDiameter(viz.elem_scale) },
-      markColor: { value: new THREE.Color(palette.mark) },
-      gridColor: { value: new THREE.Color(palette.grid) },
+      markColor: { value: rawColor(palette.mark) },
+      gridColor: { value: rawColor(palette.grid) },
       gridAlpha: { value: palette.gridAlpha },
       opacity: { value: 1.0 },
       highlight: { value: new THREE.Vector2(-1, -1) },
@@ -180,7 +185,7 @@ export function createFaceMaterial({ texture, texWidth, shape, blockSize, gap, c
 
 /** Apply a palette (theme) to an existing face material. */
 export function setFacePalette(material, palette) {
-  material.uniforms.markColor.value.set(palette.mark);
-  material.uniforms.gridColor.value.set(palette.grid);
+  material.uniforms.markColor.value.copy(rawColor(palette.mark));
+  material.uniforms.gridColor.value.copy(rawColor(palette.grid));
   material.uniforms.gridAlpha.value = palette.gridAlpha;
 }

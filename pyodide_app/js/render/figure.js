@@ -366,8 +366,21 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
     shell.remove();
   }
 
+  /**
+   * Client (CSS pixel) coordinates of a point in scene coordinates (before centring), or null.
+   * @param {number[]} point
+   * @returns {[number, number] | null}
+   */
+  function project(point) {
+    if (!renderer || !scene) return null;
+    const v = new THREE.Vector3(...point).add(new THREE.Vector3(...(scene.center || [0, 0, 0])));
+    v.project(camera);
+    const rect = canvas.getBoundingClientRect();
+    return [rect.left + (v.x + 1) / 2 * rect.width, rect.top + (1 - v.y) / 2 * rect.height];
+  }
+
   const figure = {
-    canvas, setScene, setTheme, dispose, getState, setState,
+    canvas, setScene, setTheme, dispose, getState, setState, project,
     /** Render one frame now (synchronously); for tests and export. */
     render: () => renderNow(),
     get scene() { return scene; },

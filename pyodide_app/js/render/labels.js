@@ -10,6 +10,7 @@
  *   group.add(labels.group);  labels.setPalette(darkPalette);  labels.dispose();
  */
 import * as THREE from "three";
+import { rawColor } from "./face-material.js";
 
 const VERTEX = /* glsl */ `
 out vec2 vUv;
@@ -76,7 +77,7 @@ export function createLabels(labels, palette) {
     geometry.setIndex([0, 1, 2, 2, 1, 3]);
     const material = new THREE.ShaderMaterial({
       glslVersion: THREE.GLSL3, vertexShader: VERTEX, fragmentShader: FRAGMENT,
-      uniforms: { map: { value: texture }, color: { value: new THREE.Color(colorOf(label, palette)) } },
+      uniforms: { map: { value: texture }, color: { value: rawColor(colorOf(label, palette)) } },
       side: THREE.DoubleSide, transparent: true, depthWrite: false,
     });
     const mesh = new THREE.Mesh(geometry, material);
@@ -89,7 +90,7 @@ export function createLabels(labels, palette) {
   return {
     group,
     setPalette(p) {
-      for (const it of items) it.material.uniforms.color.value.set(colorOf(it.label, p));
+      for (const it of items) it.material.uniforms.color.value.copy(rawColor(colorOf(it.label, p)));
     },
     dispose() {
       for (const it of items) {
