@@ -149,8 +149,8 @@ def _read_url_cpython(url: str, progress: Progress) -> bytes:
 def _read_url_browser_sync(url: str, progress: Progress) -> bytes:  # pragma: no cover - Pyodide only
     import js  # type: ignore[import-not-found]
 
-    request = js.XMLHttpRequest.new()
     try:
+        request = js.XMLHttpRequest.new()
         request.open("GET", url, False)
         request.responseType = "arraybuffer"  # allowed for synchronous requests in workers only
         request.send(None)

@@ -23,14 +23,15 @@ from __future__ import annotations
 import io as _stdio
 import re
 import zipfile
+from pathlib import Path
 
 import numpy as np
 
 from mmcore import _safetensors
-from mmcore._sources import Progress, describe, read_source, read_source_async, source_name
+from mmcore._sources import IN_BROWSER, Progress, describe, read_source, read_source_async, source_name
 from mmcore.errors import MMError
 
-__all__ = ["FORMATS", "load_matrix", "fetch_matrix", "load_tensors", "fetch_tensors", "decode_matrix",
+__all__ = ["FORMATS", "asset", "load_matrix", "fetch_matrix", "load_tensors", "fetch_tensors", "decode_matrix",
            "decode_tensors", "guess_format", "parse_csv"]
 
 FORMATS = ("npy", "npz", "csv", "safetensors")
@@ -76,6 +77,23 @@ async def fetch_tensors(source, *, progress: Progress = None, format: str | None
     src = describe(source)
     data = await read_source_async(src, progress=progress)
     return decode_tensors(data, format=format or guess_format(src.name, data), what=source_name(src))
+
+
+def asset(path: str):
+    """A file of the site's ``assets/`` folder (``docs/assets/`` in the repository), for any ``load_*``.
+
+    In CPython it is the repository path; in the browser it is the URL beside the cell worker,
+    which the site serves from ``assets/mm/`` (so ``../`` of the worker is ``assets/``).
+
+    >>> asset("weights/minilm/README.md").name
+    'README.md'
+    """
+    path = path.lstrip("/")
+    if IN_BROWSER:  # pragma: no cover - Pyodide only
+        import js  # type: ignore[import-not-found]
+
+        return str(js.URL.new("../" + path, js.location.href).href)
+    return Path(__file__).resolve().parents[1] / "docs" / "assets" / path
 
 
 def guess_format(name: str, data: bytes) -> str:

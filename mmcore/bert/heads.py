@@ -42,9 +42,19 @@ DEFAULT_FILE = "all-minilm-l6-v2-heads.npz"
 SITE_DIR = ("docs", "assets", "weights", "minilm")
 
 
+_BY_URL: dict[str, "HeadFile"] = {}
+
+
 def head_file_path() -> Path:
     """Where the repository keeps the extracted heads (``docs/assets/weights/minilm/…``)."""
     return Path(__file__).resolve().parents[2].joinpath(*SITE_DIR, DEFAULT_FILE)
+
+
+def default_source():
+    """The shipped heads file: a repository path in CPython, its site URL in the browser worker."""
+    from mmcore.io import asset
+
+    return asset("/".join(SITE_DIR[2:] + (DEFAULT_FILE,)))
 
 
 def _softmax_rows(s: np.ndarray) -> np.ndarray:
@@ -194,26 +204,35 @@ def _load_path(path: str, mtime: float) -> HeadFile:
 
 
 def load_heads(source=None, *, progress=None) -> HeadFile:
-    """Read a heads file from a path, URL or bytes; by default the repository's copy."""
+    """Read a heads file from a path, URL or bytes; by default the shipped copy (see ``default_source``)."""
     from mmcore._sources import describe, read_source
 
     if source is None:
-        path = head_file_path()
-        if not path.is_file():
+        source = default_source()
+        if isinstance(source, str):  # the site's copy, by URL in the browser: fetch it once per worker
+            if source not in _BY_URL:
+                _BY_URL[source] = parse_heads(read_source(source, progress=progress))
+            return _BY_URL[source]
+        if not source.is_file():
             raise MMError(f"the heads file {DEFAULT_FILE} is not beside this code (as in a wheel); expected "
-                          "source= its URL or bytes, e.g. `await mmcore.bert.fetch_heads(url)` in the browser")
-        source = path
+                          "source= its path, URL or bytes")
     src = describe(source)
     if src.kind == "path" and progress is None and Path(src.value).is_file():
         return _load_path(str(Path(src.value).resolve()), Path(src.value).stat().st_mtime)
     return parse_heads(read_source(src, progress=progress))
 
 
-async def fetch_heads(url, *, progress=None) -> HeadFile:
-    """``load_heads`` without blocking the browser: ``heads = await mmcore.bert.fetch_heads(url)``."""
+async def fetch_heads(url=None, *, progress=None) -> HeadFile:
+    """``load_heads`` without blocking the browser: ``heads = await mmcore.bert.fetch_heads()``."""
     from mmcore._sources import read_source_async
 
-    return parse_heads(await read_source_async(url, progress=progress))
+    source = default_source() if url is None else url
+    if isinstance(source, str) and source in _BY_URL:
+        return _BY_URL[source]
+    heads = parse_heads(await read_source_async(source, progress=progress))
+    if url is None and isinstance(source, str):
+        _BY_URL[source] = heads
+    return heads
 
 
 def minilm_head(layer: int = 0, head: int = 2, sentence: int | str = 0, *, source=None) -> AttentionHead:
