@@ -52,8 +52,8 @@ def main(argv=None) -> int:
     seconds = time.perf_counter() - start
     inputs = all_inputs()
     held = is_holdout(inputs)
-    correct = count_correct(result.params, inputs)
-    correct_held = count_correct(result.params, inputs[held])
+    correct = count_correct(result.params, inputs, greedy=True)
+    correct_held = count_correct(result.params, inputs[held], greedy=True)
     print(f"trained {settings.iters} steps in {seconds:.1f} s ({1000 * seconds / settings.iters:.1f} ms/step)")
     print(f"greedy sorts correct: {correct}/{len(inputs)} all inputs, "
           f"{correct_held}/{int(held.sum())} held-out inputs (never trained on: {settings.holdout})")

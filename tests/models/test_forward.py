@@ -23,7 +23,7 @@ def llmviz_params():
 
 
 def test_llmviz_weights_sort_all_729_inputs(llmviz_params):
-    assert count_correct(llmviz_params, all_inputs()) == 729
+    assert count_correct(llmviz_params, all_inputs(), greedy=True) == 729
     assert sort_text("CBABBC", llmviz_params) == "ABBBCC"   # llm-viz's demo input
 
 

@@ -13,8 +13,19 @@ from mmcore.models._gpt import SORTER_CONFIG, param_shapes
 
 
 def test_shipped_weights_sort_all_729_inputs():
-    assert count_correct(sorter_params(), all_inputs()) == 729
+    assert count_correct(sorter_params(), all_inputs(), greedy=True) == 729
+    assert count_correct(sorter_params()) == 729
     assert sort_text("CBABCA") == "AABBCC"
+
+
+def test_teacher_forced_count_equals_greedy_count_on_a_damaged_model():
+    rng = np.random.default_rng(0)
+    damaged = {n: a + rng.normal(0.0, 1.0 * float(a.std() + 1e-3), a.shape).astype(np.float32)
+               for n, a in sorter_params().items()}
+    inputs = all_inputs()[::3]
+    greedy = count_correct(damaged, inputs, greedy=True)
+    assert 0 < greedy < len(inputs)
+    assert count_correct(damaged, inputs) == greedy
 
 
 def test_shipped_file_is_float32_mingpt_state_dict():
