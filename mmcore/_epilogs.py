@@ -64,8 +64,9 @@ def erf_as(x: np.ndarray) -> np.ndarray:
     0.842701
     """
     x = np.array(x, dtype=np.float64)
-    y = _erf_tail_as(np.abs(x))
-    return np.sign(x) * (1.0 - y)
+    v = x.reshape(-1)
+    y = _erf_tail_as(np.abs(v))
+    return (np.sign(v) * (1.0 - y)).reshape(x.shape)
 
 
 def _erf_tail_as(ax: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:

@@ -1,0 +1,136 @@
+"""mm's init functions, range and dropout rules, the url (CSV) init, with hand-computed numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mmcore._inits import INIT_NAMES, init_values, is_random, parse_csv_text
+from mmcore.errors import MMError
+
+
+def test_names_are_mms_thirteen():
+    assert INIT_NAMES == ("rows", "cols", "row major", "col major", "pt linear", "uniform", "gaussian",
+                          "tril mask", "triu mask", "eye", "diff", "url", "expr")
+
+
+def test_deterministic_inits_unit_range():
+    kw = dict(min=0, max=1)
+    assert init_values("rows", 3, 2, **kw).tolist() == [[0, 0], [0.5, 0.5], [1, 1]]
+    assert init_values("cols", 2, 3, **kw).tolist() == [[0, 0.5, 1], [0, 0.5, 1]]
+    assert init_values("row major", 2, 3, **kw).tolist() == pytest.approx(
+        np.array([[0, 1, 2], [3, 4, 5]]) / 5)
+    assert init_values("col major", 2, 3, **kw).tolist() == pytest.approx(
+        np.array([[0, 2, 4], [1, 3, 5]]) / 5)
+    assert init_values("tril mask", 2, 3).tolist() == [[1, 0, 0], [1, 1, 0]]
+    assert init_values("triu mask", 2, 3).tolist() == [[1, 1, 1], [0, 1, 1]]
+    assert init_values("eye", 2, 3).tolist() == [[1, 0, 0], [0, 1, 0]]
+    assert init_values("diff", 3, 2).tolist() == [[1, 0], [-1, 1], [0, -1]]
+
+
+def test_single_row_or_element_is_zero_before_range():
+    assert init_values("rows", 1, 3, min=0, max=1).tolist() == [[0, 0, 0]]
+    assert init_values("cols", 3, 1, min=0, max=1).tolist() == [[0], [0], [0]]
+    assert init_values("row major", 1, 1, min=0, max=1).tolist() == [[0]]
+    # with mm's default range (-1, 1) the zero maps to min
+    assert init_values("row major", 1, 1).tolist() == [[-1]]
+
+
+def test_range_is_affine_and_only_for_range_inits():
+    assert init_values("rows", 3, 1).ravel().tolist() == [-1, 0, 1]            # defaults -1..1
+    assert init_values("rows", 3, 1, min=2, max=4).ravel().tolist() == [2, 3, 4]
+    assert init_values("rows", 3, 1, min=2, max=1).ravel().tolist() == [2, 2, 2]  # max < min: min
+    # eye, masks, diff ignore min/max
+    assert init_values("eye", 2, 2, min=5, max=9).tolist() == [[1, 0], [0, 1]]
+    assert init_values("diff", 2, 2, min=5, max=9).tolist() == [[1, 0], [-1, 1]]
+
+
+def test_values_are_float32_of_the_double_formula():
+    v = init_values("row major", 7, 3, min=0, max=1)
+    assert v.dtype == np.float32 and v.flags.c_contiguous
+    assert v[1, 0] == np.float32(3 / 20)
+
+
+def test_random_inits_are_deterministic_given_the_generator():
+    a = init_values("gaussian", 50, 40, rng=np.random.default_rng(7))
+    b = init_values("gaussian", 50, 40, rng=np.random.default_rng(7))
+    c = init_values("gaussian", 50, 40, rng=np.random.default_rng(8))
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+    assert np.array_equal(init_values("uniform", 4, 4, rng=3), init_values("uniform", 4, 4, rng=3))
+    assert np.array_equal(init_values("uniform", 4, 4), init_values("uniform", 4, 4))  # None: seed 0
+
+
+def test_gaussian_is_box_muller_mean_half_sd_half_then_range():
+    rng = np.random.default_rng(1)
+    raw = init_values("gaussian", 200, 200, min=0, max=1, rng=rng)
+    assert abs(raw.mean() - 0.5) < 0.01 and abs(raw.std() - 0.5) < 0.01
+    # the same draws through the default range -1..1: -1 + 2·f, so N(0, 1)
+    ranged = init_values("gaussian", 200, 200, rng=np.random.default_rng(1))
+    np.testing.assert_allclose(ranged, -1 + 2 * raw.astype(np.float64), atol=1e-6)
+    # the formula, element by element, from the same generator stream
+    g = np.random.default_rng(5)
+    u, v = 1 - g.random((3, 4)), g.random((3, 4))
+    expect = 0.5 + 0.5 * np.sqrt(-2 * np.log(u)) * np.cos(2 * np.pi * v)
+    np.testing.assert_allclose(init_values("gaussian", 3, 4, min=0, max=1, rng=5), expect, rtol=1e-6)
+
+
+def test_uniform_and_pt_linear_ranges():
+    u = init_values("uniform", 100, 100, min=0, max=1, rng=2)
+    assert u.min() >= 0 and u.max() < 1 and abs(u.mean() - 0.5) < 0.02
+    p = init_values("pt linear", 100, 64, min=5, max=9, rng=2)  # range does not apply
+    assert np.abs(p).max() <= 1 / 8 and p.min() < -0.1 and p.max() > 0.1
+
+
+def test_dropout_zeroes_about_that_fraction_and_only_where_mm_applies_it():
+    v = init_values("rows", 200, 200, min=1, max=2, dropout=0.3, rng=4)
+    zero = (v == 0).mean()
+    assert 0.27 < zero < 0.33
+    kept = v[v != 0]
+    assert kept.min() >= 1 and kept.max() <= 2
+    assert init_values("eye", 3, 3, dropout=0.9).tolist() == np.eye(3).tolist()   # no dropout
+    assert (init_values("pt linear", 100, 100, dropout=0.5, rng=1) == 0).mean() > 0.4
+    assert is_random("rows", 0.3) and not is_random("rows", 0) and is_random("gaussian")
+    assert not is_random("eye", 0.5)
+
+
+def test_expr_init_evaluates_js_formula_over_indices():
+    v = init_values("expr", 32, 2, expr="-2 * (Math.trunc(i / 8) % 2) + 1")
+    assert v[:, 0].tolist() == [1] * 8 + [-1] * 8 + [1] * 8 + [-1] * 8
+    assert init_values("expr", 2, 3, expr="h * 10 + w + j").tolist() == [[23, 24, 25], [23, 24, 25]]
+    assert init_values("expr", 2, 2, expr="i < j").tolist() == [[0, 1], [0, 0]]
+    nan_inf = init_values("expr", 1, 2, expr="j / 0")
+    assert np.isnan(nan_inf[0, 0]) and nan_inf[0, 1] == np.inf
+
+
+def test_url_init_wraps_rows_and_columns_like_mm(tmp_path):
+    f = tmp_path / "m.csv"
+    f.write_text("1,2,3\n4,5,6\n")
+    v = init_values("url", 2, 5, url=str(f))
+    assert v.tolist() == [[1, 2, 3, 1, 2], [4, 5, 6, 4, 5]]
+    # a trailing newline is a last row [0] in mm, seen only when the leaf is taller than the file
+    assert init_values("url", 4, 2, url=str(f)).tolist() == [[1, 2], [4, 5], [0, 0], [1, 2]]
+    # pre-loaded data (the browser path): CSV text or an array
+    assert init_values("url", 1, 3, data="7,8").tolist() == [[7, 8, 7]]
+    assert init_values("url", 3, 1, data=np.array([[1.5], [2.5]])).tolist() == [[1.5], [2.5], [1.5]]
+
+
+def test_csv_cells_convert_like_javascript_numbers():
+    rows = parse_csv_text(" 1.5 ,,abc,-Infinity,0x10,1e3\r\n2")
+    assert rows[0][[0, 1, 3, 4, 5]].tolist() == [1.5, 0, -np.inf, 16, 1000]
+    assert np.isnan(rows[0][2]) and rows[1].tolist() == [2]
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: init_values("zeros", 2, 2), "unknown init 'zeros': expected one of rows"),
+    (lambda: init_values("rows", 0, 2), "h must be a positive integer, got 0"),
+    (lambda: init_values("rows", 2, 2.5), "w must be a positive integer, got 2.5"),
+    (lambda: init_values("rows", 2, 2, min="a"), "min, max and dropout must be numbers"),
+    (lambda: init_values("url", 2, 2), "url init: no url given"),
+    (lambda: init_values("url", 2, 2, url="missing/nothing.csv"), "url init: cannot read 'missing/nothing.csv'"),
+    (lambda: init_values("expr", 2, 2, expr="i +"), "expr init: end of text at char 3"),
+    (lambda: init_values("uniform", 2, 2, rng="seed"), "rng: expected a numpy Generator"),
+])
+def test_errors_say_what_was_wrong(call, message):
+    with pytest.raises(MMError, match=None) as e:
+        call()
+    assert message in str(e.value)
