@@ -29,26 +29,38 @@ from .scene import Camera, Face, Node, Scene
 __all__ = ["layout", "abs_range"]
 
 
+def _min_nonzero_abs(values: np.ndarray) -> float:
+    """Smallest non-zero |x| of a finite float32 array, by one integer pass over the bits."""
+    bits = np.ascontiguousarray(values, dtype=np.float32).view(np.uint32) & np.uint32(0x7FFFFFFF)
+    bits -= np.uint32(1)                  # 0 wraps to the largest value and is never the minimum
+    smallest = np.uint32(bits.min()) + np.uint32(1)
+    return float(np.array([smallest], dtype=np.uint32).view(np.float32)[0]) if smallest else 0.0
+
+
 def abs_range(values: np.ndarray) -> tuple[float, float]:
-    """(max |x|, min non-zero |x|) over the finite entries; (0, 0) when there are none."""
+    """(max |x|, min non-zero |x|) over the finite entries; (0, 0) when there are none.
+
+    Example:
+        >>> abs_range(np.array([[0.0, -2.0], [0.5, np.nan]], dtype=np.float32))
+        (2.0, 0.5)
+    """
     if values.size == 0:
         return 0.0, 0.0
     hi, lo = float(np.max(values)), float(np.min(values))
     if math.isfinite(hi) and math.isfinite(lo):
         absmax = max(abs(hi), abs(lo))
+        if absmax == 0:
+            return 0.0, 0.0
         if lo > 0:
             return absmax, lo
         if hi < 0:
             return absmax, -hi
-        if absmax == 0:
-            return 0.0, 0.0
-        a = np.abs(values)
-        return absmax, float(np.min(a, where=a > 0, initial=np.inf))
+        return absmax, _min_nonzero_abs(values)
     a = np.abs(values[np.isfinite(values)])
-    if a.size == 0:
-        return 0.0, 0.0
     nz = a[a > 0]
-    return float(a.max()), (float(nz.min()) if nz.size else 0.0)
+    if nz.size == 0:
+        return 0.0, 0.0
+    return float(nz.max()), float(nz.min())
 
 
 def _color_range(sensitivity: str, local_max: float, local_min: float, global_max: float):
@@ -82,8 +94,12 @@ def layout(expr: Expr, *, compute_values: bool = True, **options: Any) -> Scene:
         raise MMError(f"layout: expected an mmcore expression (a matrix or A @ B), got {type(expr).__name__}")
     root_place = {k: options.pop(k, None) for k in
                   ("polarity", "left_placement", "right_placement", "result_placement")}
+    from .anim import attach, pop_anim_options
+    anim = pop_anim_options(options)                 # anim=, fuse=, hide_inputs= (mmcore.anim)
     base = expr.options if isinstance(expr, MatMul) and expr.options is not None else Options()
     opts = base.merged(**options)
+    if anim is None:
+        anim = opts.anim
     if isinstance(expr, MatMul) and any(v is not None for v in root_place.values()):
         expr = expr.placed(root_place["polarity"], root_place["left_placement"],
                            root_place["right_placement"], root_place["result_placement"])
@@ -132,8 +148,8 @@ def layout(expr: Expr, *, compute_values: bool = True, **options: Any) -> Scene:
     try:
         from ._decor import decorate
     except ImportError:  # pragma: no cover
-        return scene
-    return decorate(scene, opts)
+        return attach(scene, anim)
+    return attach(decorate(scene, opts), anim)
 
 
 def _camera(opts: Options, lo, hi) -> Camera:

@@ -1,0 +1,98 @@
+"""The engine benchmark's core, runnable in CPython and in Pyodide: ``run_bench(which) -> dict``.
+
+``which`` is ``"blog49"`` (the essay's attention layer, ~1.15 M elements) or ``"gpt2"`` (the same
+layer at GPT-2-small size: input 1024×768, weights 768×768, FFN 768×3072 and 3072×768, ~18 M
+elements). Timed: ``from_mm(link)`` + ``layout`` with every value, against the same expression's
+plain numpy matmuls (float32 and float64). Peak memory of one from_mm + layout via tracemalloc.
+
+Example:
+    >>> r = run_bench("tiny", repeats=1)
+    >>> r["elements"], r["faces"]
+    (2688, 17)
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+import tracemalloc
+
+import numpy as np
+
+from ._expr import MatMul, matrix
+from ._mmapi import from_mm, to_mm
+from ._values import evaluate
+
+__all__ = ["attention_layer", "run_bench", "SIZES"]
+
+#: (sequence length, model width, head width, FFN width)
+SIZES = {"tiny": (16, 8, 8, 32), "blog49": (256, 192, 192, 768), "gpt2": (1024, 768, 768, 3072)}
+
+
+def attention_layer(seq: int, d_model: int, d_head: int, ffn: int) -> MatMul:
+    """mm's attention layer (blog49's expression) with Gaussian leaves of the given sizes."""
+    g = dict(init="gaussian")
+    x = matrix("input", seq, d_model, **g)
+    q = (x @ matrix("wQ", d_model, d_head, **g)).named("Q")
+    k_t = (matrix("wK_t", d_head, d_model, **g) @ matrix("input_t", d_model, seq, **g)).named("K_t")
+    attn = (q @ k_t).with_epilog("softmax(tril(x/sqrt(k)))").named("attn")
+    v = (matrix("input", seq, d_model, **g) @ matrix("wV", d_model, d_head, **g)).named("V")
+    attn_out = (attn @ v @ matrix("wO", d_head, d_model, **g)).with_epilog("layernorm").named("attn_out")
+    ffn1 = (attn_out @ matrix("FFN_1", d_model, ffn, **g)).with_epilog("gelu")
+    return (ffn1 @ matrix("FFN_2", ffn, d_model, **g)).with_epilog("layernorm").named("layer_out")
+
+
+def _plain(expr, leaves, dtype) -> None:
+    def visit(node):
+        if isinstance(node, MatMul):
+            return visit(node.left) @ visit(node.right)
+        return leaves[node.uid]
+    visit(expr)
+
+
+def _median_time(fn, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def run_bench(which: str = "blog49", repeats: int = 5) -> dict:
+    """Median seconds of from_mm + layout (all values) and of plain numpy matmuls; peak memory."""
+    from ._build import layout
+    expr = attention_layer(*SIZES[which])
+    link = to_mm(expr)
+
+    def ours():
+        return layout(from_mm(link))
+
+    scene = ours()
+    leaves32 = {}
+    vals = evaluate(expr)
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, MatMul):
+            stack += [node.left, node.right]
+        else:
+            leaves32[node.uid] = np.ascontiguousarray(vals.of(node))
+    leaves64 = {k: v.astype(np.float64) for k, v in leaves32.items()}
+    t_ours = _median_time(ours, repeats)
+    t_f32 = _median_time(lambda: _plain(expr, leaves32, np.float32), repeats)
+    t_f64 = _median_time(lambda: _plain(expr, leaves64, np.float64), repeats)
+    del scene
+    tracemalloc.start()
+    try:
+        ours()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    scene = ours()
+    return {"which": which, "elements": scene.element_count(), "faces": len(scene.faces),
+            "link_chars": len(link), "repeats": repeats, "median_s": t_ours,
+            "numpy_f32_matmuls_s": t_f32, "numpy_f64_matmuls_s": t_f64,
+            "ratio_vs_f32": t_ours / t_f32 if t_f32 > 0 else float("inf"),
+            "ratio_vs_f64": t_ours / t_f64 if t_f64 > 0 else float("inf"),
+            "peak_mb": peak / 2 ** 20}
