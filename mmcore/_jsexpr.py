@@ -318,7 +318,7 @@ def compile_js_expr(src: str) -> Callable[..., np.ndarray]:
     giving float64 values over the broadcast index grids (booleans become 0/1).
 
     >>> import numpy as np
-    >>> f = compile_js_expr("i == j ? 1 : (i > j) * -1")
+    >>> f = compile_js_expr("i == j ? 1 : i > j ? -1 : 0")
     >>> f(np.arange(3)[:, None], np.arange(3)[None, :], 3, 3).tolist()
     [[1.0, 0.0, 0.0], [-1.0, 1.0, 0.0], [-1.0, -1.0, 1.0]]
     """
