@@ -1,0 +1,91 @@
+"""The schedule in the scene: ``scene.anim`` as the JSON of the wire header, and back.
+
+``attach(scene, anim)`` simulates the schedule (``_timeline.schedule``) and returns a copy of the
+scene whose ``anim`` is the plain-JSON header section documented in
+``docs/reference/scene-format.md`` ("Animation schedule"); ``schedule_of(scene)`` reads it back,
+so a scene read from bytes animates (and ``state_at`` works) exactly like the one laid out.
+
+Example:
+    >>> import mmcore
+    >>> from mmcore.anim import attach, schedule_of, Animation
+    >>> A = mmcore.matrix("A", 4, 3); B = mmcore.matrix("B", 3, 2)
+    >>> s = attach(mmcore.layout(A @ B), Animation("mvprod"))
+    >>> s.anim["cycle"], s.anim["tracks"][0]["alg"], schedule_of(s).tracks[0].steps
+    (2, 'mvprod', 2)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from ..errors import MMError
+from ._spec import Animation
+from ._timeline import Schedule, Track, schedule
+
+__all__ = ["attach", "schedule_of", "ANIM_FORMAT_VERSION", "product_absmax"]
+
+ANIM_FORMAT_VERSION = 1
+
+
+def product_absmax(left: np.ndarray, right: np.ndarray) -> float:
+    """max |L[i, k] * R[k, j]| over all i, k, j, in O(IK + KJ): max over k of colmax|L| * rowmax|R|."""
+    la = np.nan_to_num(np.abs(left.astype(np.float64)), nan=0.0, posinf=0.0)
+    ra = np.nan_to_num(np.abs(right.astype(np.float64)), nan=0.0, posinf=0.0)
+    if la.size == 0 or ra.size == 0:
+        return 0.0
+    return float(np.max(la.max(axis=0) * ra.max(axis=1)))
+
+
+def _hidden_inputs(scene, sched: Schedule) -> list[str]:
+    if not sched.hide_inputs:
+        return []
+    leaves = {f.path for f in scene.faces if f.kind == "leaf"}
+    out = []
+    for t in sched.tracks:
+        out += [p for p in (t.path + "L", t.path + "R") if p in leaves]
+    return sorted(set(out))
+
+
+def _track_json(scene, t: Track) -> dict:
+    res = scene.face(t.path)
+    left, right = scene.face(t.path + "L"), scene.face(t.path + "R")
+    sensitivity = scene.viz.get("sensitivity", "global")
+    if sensitivity == "global":
+        prange = [0.0, float(scene.viz.get("global_absmax", 0.0)) or 1.0]
+    else:
+        prange = [0.0, product_absmax(left.values, right.values) or 1.0]
+    return {"path": t.path, "alg": t.alg, "start": t.start, "steps": t.steps, "shape": list(t.shape),
+            "blocks": list(t.blocks), "block_size": list(t.block_size), "fused": t.fused,
+            "left": t.path + "L", "right": t.path + "R", "epilog": res.epilog,
+            "product_range": prange}
+
+
+def attach(scene, anim) -> "object":
+    """A copy of ``scene`` carrying the schedule of ``anim`` (an Animation, name or dict; None: none)."""
+    if anim is None:
+        return scene
+    anim = Animation.of(anim)
+    sched = schedule(scene, anim)
+    if sched is None:
+        return dataclasses.replace(scene, anim=None)
+    header = {"version": ANIM_FORMAT_VERSION, "cycle": sched.cycle, "fuse": sched.fuse,
+              "hide_inputs": sched.hide_inputs, "speed": sched.speed, "normalize": sched.normalize,
+              "autoplay": sched.autoplay, "hidden": _hidden_inputs(scene, sched),
+              "tracks": [_track_json(scene, t) for t in sched.tracks]}
+    return dataclasses.replace(scene, anim=header)
+
+
+def schedule_of(scene) -> Schedule | None:
+    """The :class:`Schedule` stored in ``scene.anim`` (``None`` when the scene does not animate)."""
+    a = scene.anim
+    if a is None:
+        return None
+    if not isinstance(a, dict) or a.get("version") != ANIM_FORMAT_VERSION:
+        raise MMError(f"scene anim: expected a schedule of version {ANIM_FORMAT_VERSION}, got {a!r:.80}")
+    tracks = tuple(Track(t["path"], t["alg"], int(t["start"]), int(t["steps"]), tuple(t["shape"]),
+                         tuple(t["blocks"]), tuple(t["block_size"]), bool(t.get("fused", False)))
+                   for t in a["tracks"])
+    return Schedule(tracks, int(a["cycle"]), a["fuse"], bool(a["hide_inputs"]), float(a["speed"]),
+                    bool(a["normalize"]), bool(a.get("autoplay", True)))
