@@ -46,6 +46,7 @@ class Options:
     seed: int = 0
     camera: tuple | None = None                      # ((x, y, z), (tx, ty, tz)) in centred coordinates
     keep_placements: bool = False                    # use every node's stored placement (mm links)
+    anim: Any = None                                 # mmcore.anim.Animation carried from an mm link
 
     def __post_init__(self):
         _positive_number("gap", self.gap)
