@@ -21,7 +21,7 @@ import dataclasses
 import numpy as np
 
 from ._blocks import BlockSplit
-from ._expr import Expr, Leaf, MatMul, Placement
+from ._expr import Blocks, Expr, Leaf, MatMul, Placement
 from ._options import Options
 from ._schemes import child_placement
 
@@ -123,13 +123,36 @@ def place(expr: Expr, opts: Options) -> tuple[list[NodeGeometry], list[FaceGeome
         faces.append(FaceGeometry("", expr, "leaf", world.then(Xform.of(_I3, (g, g, 0.0))), split_r, split_c, ()))
         return nodes, faces
     root_pl = expr.placement or Placement()
-    b = expr.blocks
-    _walk(expr, "", world, root_pl, (b.i or 1, b.k or 1, b.j or 1), g, opts, total, nodes, faces)
+    wanted = {} if opts.keep_placements else lifted_blocks(expr)
+    b = wanted.get(id(expr), expr.blocks)
+    _walk(expr, "", world, root_pl, (b.i or 1, b.k or 1, b.j or 1), g, opts, total, nodes, faces, wanted)
     return nodes, faces
 
 
+def lifted_blocks(expr: Expr, out: dict | None = None) -> dict:
+    """Requested blocks per node with children's requests lifted to where the dimension starts.
+
+    mm propagates i/j/k blocks downward at build time (a left child's i and j are its parent's i
+    and k; a right child's are the parent's k and j), so a request made on a child only counts
+    once it is moved up to the ancestor that owns the dimension; a node's own request wins.
+    """
+    out = {} if out is None else out
+    if isinstance(expr, Leaf):
+        return out
+    lifted_l = lifted_blocks(expr.left, out).get(id(expr.left), Blocks()) if isinstance(expr.left, MatMul) else Blocks()
+    lifted_r = lifted_blocks(expr.right, out).get(id(expr.right), Blocks()) if isinstance(expr.right, MatMul) else Blocks()
+    own = expr.blocks
+
+    def first(*vals):
+        return next((v for v in vals if v is not None), None)
+
+    out[id(expr)] = Blocks(i=first(own.i, lifted_l.i), j=first(own.j, lifted_r.j),
+                           k=first(own.k, lifted_l.j, lifted_r.i))
+    return out
+
+
 def _walk(node: MatMul, path: str, frame: Xform, pl: Placement, blocks, g: float, opts: Options,
-          total: int, nodes: list, faces: list) -> float:
+          total: int, nodes: list, faces: list, wanted: dict) -> float:
     ib, kb, jb = blocks
     splits, ext = _node_extent(node, ib, kb, jb, g)
     si, sk, sj = splits
@@ -145,11 +168,12 @@ def _walk(node: MatMul, path: str, frame: Xform, pl: Placement, blocks, g: float
             faces.append(FaceGeometry(cpath, child, "leaf", slot.then(Xform.of(_I3, (g, g, 0.0))),
                                       BlockSplit.of(child.h, ci), BlockSplit.of(child.w, cj), ()))
             continue
-        ck = child.blocks.k if child.blocks.k is not None else kb
+        own_k = wanted.get(id(child), child.blocks).k
+        ck = own_k if own_k is not None else kb
         cpl = child_placement(opts, pl, child, side == "L")
         csplits, cext = _node_extent(child, ci, ck, cj, g)
         slot = frame.then(_slot(side, pl, ext, cext[2], s))
-        _walk(child, cpath, slot, cpl, (ci, ck, cj), g, opts, total, nodes, faces)
+        _walk(child, cpath, slot, cpl, (ci, ck, cj), g, opts, total, nodes, faces, wanted)
     return ext[2]
 
 
