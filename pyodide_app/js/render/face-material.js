@@ -7,8 +7,8 @@
  * (offset(r) = r + floor(r / s) * gap), reads its value from an R32F texture with texelFetch and
  * draws mm's element: a disc sized and coloured by value with mm's HSL mapping, zero invisible,
  * NaN a ring and ±Infinity a full disc in the palette's mark colour. When a cell is smaller than
- * about 2 px the disc turns into a filled square whose opacity follows the disc size (no
- * shimmer); faint grid lines appear when cells are large (every cell) or medium (every 16 cells).
+ * about 2 px the disc turns into a filled square whose opacity follows the disc size; faint grid
+ * lines at cell borders fade in when cells are larger than about 5 px (level of detail).
  *
  * @example
  *   const material = createFaceMaterial({texture, texWidth: W, shape: [H, W], blockSize: [si, sj], gap: 4,
@@ -105,33 +105,33 @@ void main() {
     col = hsl(hue, light);
   }
 
-  // Disc (near) or filled square (far), blended by cell size on screen.
   float diameter = min(size * elemDiameter, 1.0);
-  float radius = 0.5 * diameter;
-  float dist = length(vec2(fc, fr) - 0.5);
-  float disc = radius > 0.0 ? clamp((radius - dist) / pw + 0.5, 0.0, 1.0) : 0.0;
-  if (ring) disc *= clamp((dist - 0.6 * radius) / pw + 0.5, 0.0, 1.0);
-  float shade = 1.0 - 0.28 * clamp(dist / max(radius, 1e-3), 0.0, 1.0) * clamp(dist / max(radius, 1e-3), 0.0, 1.0);
-  float far = smoothstep(0.3, 0.6, pw);
-  float alpha = mix(disc, diameter * (ring ? 0.6 : 1.0), far);
-  vec3 rgb = col * mix(shade, 0.9, far);
-
-  // Grid lines: every cell when cells are >= ~10 px, every 16 cells when 16 cells are >= ~10 px.
+  float alpha;
+  vec3 rgb;
   float g = 0.0;
-  if (gridAlpha > 0.0) {
-    vec2 f = vec2(fc, fr);
-    vec2 edge = min(f, 1.0 - f) / max(fw, vec2(1e-6));
-    float line1 = 1.0 - smoothstep(0.5, 1.2, min(edge.x, edge.y));
-    g = line1 * (1.0 - smoothstep(0.08, 0.2, pw));
-    vec2 p16 = mod(vec2(float(c), float(r)) + f, 16.0);
-    vec2 e16 = min(p16, 16.0 - p16) / max(fw, vec2(1e-6));
-    float line16 = 1.0 - smoothstep(0.5, 1.2, min(e16.x, e16.y));
-    g = max(g, line16 * (1.0 - smoothstep(1.2, 3.0, pw)));
-    g *= gridAlpha;
-  }
-  if (highlight.x == r && highlight.y == c) {
-    float ringH = 1.0 - smoothstep(0.0, 1.5 * pw, abs(dist - 0.5));
-    g = max(g, ringH);
+  if (pw > 0.6) {
+    // Far: a cell is under ~1.7 px; a filled square whose opacity follows the disc size.
+    alpha = diameter * (ring ? 0.6 : 1.0);
+    rgb = col * 0.9;
+  } else {
+    // Near: an anti-aliased disc with a little shading (exact colour at its centre).
+    float radius = 0.5 * diameter;
+    float dist = length(vec2(fc, fr) - 0.5);
+    float disc = radius > 0.0 ? clamp((radius - dist) / pw + 0.5, 0.0, 1.0) : 0.0;
+    if (ring) disc *= clamp((dist - 0.6 * radius) / pw + 0.5, 0.0, 1.0);
+    float q = clamp(dist / max(radius, 1e-3), 0.0, 1.0);
+    float far = smoothstep(0.3, 0.6, pw);
+    alpha = mix(disc, diameter * (ring ? 0.6 : 1.0), far);
+    rgb = col * mix(1.0 - 0.28 * q * q, 0.9, far);
+    // Grid lines at cell borders, only while a cell is larger than ~5 px (fading out from ~12 px).
+    if (gridAlpha > 0.0 && pw < 0.2) {
+      vec2 f = vec2(fc, fr);
+      vec2 edge = min(f, 1.0 - f) / max(fw, vec2(1e-6));
+      g = (1.0 - smoothstep(0.5, 1.2, min(edge.x, edge.y))) * (1.0 - smoothstep(0.08, 0.2, pw)) * gridAlpha;
+    }
+    if (highlight.x == r && highlight.y == c) {
+      g = max(g, 1.0 - smoothstep(0.0, 1.5 * pw, abs(dist - 0.5)));
+    }
   }
 
   float outA = alpha + g * (1.0 - alpha);

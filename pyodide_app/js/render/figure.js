@@ -75,6 +75,7 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
   let lastRenderAt = 0;
   const slowFrames = [];
   let restoreTimer = 0;
+  let lastSize = "";
 
   const shell = createFigureShell(container, { onAction: (a) => action(a), label });
   const wrapper = shell.wrapper;
@@ -113,7 +114,10 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
     resize();
   }
 
-  const resizeObserver = new ResizeObserver(() => { sizeWrapper(); resize(); requestRender(); });
+  const resizeObserver = new ResizeObserver(() => {
+    sizeWrapper();
+    if (resize()) requestRender();
+  });
   resizeObserver.observe(container);
   const onKey = (ev) => keyDown(ev);
   wrapper.addEventListener("keydown", onKey);
@@ -129,13 +133,17 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
     }
   }
 
+  /** Match the drawing buffer to the wrapper; returns true when the size changed. */
   function resize() {
-    if (!renderer) return;
+    if (!renderer) return false;
     const w = Math.max(1, wrapper.clientWidth), h = Math.max(1, wrapper.clientHeight);
+    if (`${w}x${h}` === lastSize) return false;
+    lastSize = `${w}x${h}`;
     renderer.setSize(w, h, false);
     camera.aspect = w / h;
     camera.fov = mmFov(camera.aspect);
     camera.updateProjectionMatrix();
+    return true;
   }
 
   function renderNow() {
@@ -385,6 +393,7 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
     render: () => renderNow(),
     get scene() { return scene; },
     get camera() { return camera; },
+    get threeScene() { return three; },
     get renderer() { return renderer; },
     get disposed() { return disposed; },
     action,

@@ -12,6 +12,9 @@
  */
 import * as THREE from "three";
 
+/** Opacity of the flow vanes (mm: "flow guides" 0.5). */
+const ARROW_OPACITY = 0.5;
+
 /**
  * @param {import("./scene-decode.js").Guide[]} guides
  * @param {import("./scene-decode.js").Arrow[]} arrows
@@ -64,7 +67,7 @@ export function createGuides(guides, arrows, palette) {
     disposables.push(geometry);
     const material = new THREE.MeshBasicMaterial({
       color: arrow.side === "right" ? palette.arrowRight : palette.arrowLeft,
-      transparent: true, opacity: Math.min(1, Math.max(0.15, arrow.size ?? 0.5)),
+      transparent: true, opacity: ARROW_OPACITY,
       side: THREE.DoubleSide, depthWrite: false,
     });
     material.userData.side = arrow.side;
