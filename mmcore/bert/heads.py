@@ -115,7 +115,7 @@ class AttentionHead:
         return (x1, np.vstack([self.wq, self.bq]), np.vstack([self.wk, self.bk]), np.vstack([self.wv, self.bv]))
 
     def expression(self, *, bias: bool = True):
-        """The head as an mmcore expression: ``out = (attn = Q @ K_t) @ V @ Wo`` with mm's
+        """The head as an mmcore expression: ``out = (attn = Q @ K_t) @ V @ wO`` with mm's
         ``softmax(x/sqrt(k))`` epilog on ``attn`` (k = head dim, so it is the real scaling).
 
         With ``bias=True`` the biases ride along as a column of ones in ``x`` and a last row in
@@ -127,12 +127,12 @@ class AttentionHead:
             x, wq, wk, wv = self.with_bias_column()
         else:
             x, wq, wk, wv = self.x, self.wq, self.wk, self.wv
-        X, Xt = mmcore.matrix("x", x), mmcore.matrix("x_t", x.T)
-        Q = (X @ mmcore.matrix("Wq", wq)).named("Q")
-        Kt = (mmcore.matrix("Wk_t", wk.T) @ Xt).named("K_t")
+        X, Xt = mmcore.matrix("x", x), mmcore.matrix("x_t", x.T)   # mm's GPT-2 explorer names
+        Q = (X @ mmcore.matrix("wQ", wq)).named("Q")
+        Kt = (mmcore.matrix("wK_t", wk.T) @ Xt).named("K_t")
         attn = (Q @ Kt).with_epilog("softmax(x/sqrt(k))").named("attn")
-        V = (X @ mmcore.matrix("Wv", wv)).named("V")
-        return ((attn @ V).named("attn_V") @ mmcore.matrix("Wo", self.wo)).named("out")
+        V = (X @ mmcore.matrix("wV", wv)).named("V")
+        return (attn @ V @ mmcore.matrix("wO", self.wo)).named("out")
 
 
 @dataclass(frozen=True)

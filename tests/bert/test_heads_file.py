@@ -79,3 +79,18 @@ def test_bytes_source_and_errors(hf):
         hf.head(0, 0, "Hello")
     with pytest.raises(MMError, match=r"expected the .npz written by scripts/extract_minilm.py"):
         heads.parse_heads(b"not a zip")
+
+
+def test_expression_names_and_faces():
+    head = mmcore.bert.minilm_head(0, 2, 1)
+    expr = head.expression()
+    assert expr.text() == "out = (attn = (Q = x @ wQ) @ (K_t = wK_t @ x_t)) @ (V = x @ wV) @ wO"
+    assert expr.left.left.epilog == "softmax(x/sqrt(k))" and expr.left.left.depth == 32
+    np.testing.assert_allclose(mmcore.layout(expr).face("LL").values, head.weights(), rtol=1e-3, atol=1e-5)
+    plain = head.expression(bias=False)  # biases dropped: a different (approximate) attention pattern
+    assert plain.left.left.left.left.shape == (9, 384)
+    q, k = head.x @ head.wq, head.x @ head.wk
+    s = q @ k.T / np.sqrt(32)
+    expected = np.exp(s - s.max(axis=1, keepdims=True))
+    expected /= expected.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(mmcore.layout(plain).face("LL").values, expected, rtol=1e-3, atol=1e-5)
