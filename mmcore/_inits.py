@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import builtins
 import math
-import os
 import re
 
 import numpy as np
@@ -166,9 +165,11 @@ def _js_number(s: str) -> float:
 
 
 def parse_csv_text(text: str) -> list[np.ndarray]:
-    """Rows of a CSV text the way mm reads it: lines split on CR/LF, cells on ',', each cell
-    converted like JavaScript's ``+cell`` ('' -> 0). A trailing newline gives a last row [0],
-    as in mm (it only matters when the leaf has more rows than the file).
+    """Rows of a CSV text exactly the way mm reads it: lines split on CR/LF, cells on ',', each
+    cell converted like JavaScript's ``+cell`` ('' -> 0, junk -> NaN); a trailing newline gives a
+    last row [0] (seen only when the leaf has more rows than the file). Used when ``mmcore.io``
+    is absent; its ``parse_csv`` is stricter (junk and ragged rows are errors, trailing blank
+    lines ignored).
 
     >>> [r.tolist() for r in parse_csv_text("1,2\\n3,x\\n")]
     [[1.0, 2.0], [3.0, nan], [0.0]]
@@ -183,54 +184,57 @@ def parse_csv_text(text: str) -> list[np.ndarray]:
 
 
 def _load_rows(url: str, data) -> list[np.ndarray]:
+    """The url init's rows: ``data`` when given, else ``mmcore.io.load_matrix(url)`` (paths and
+    URLs; .csv/.npy/.npz/.safetensors), else (no ``mmcore.io``) mm's own CSV reading."""
     if data is not None:
         if isinstance(data, str):
-            return parse_csv_text(data)
-        arr = np.asarray(data, dtype=np.float64)
-        if arr.ndim == 1:
-            arr = arr[None, :]
-        if arr.ndim != 2 or arr.size == 0:
-            raise MMError(f"url init: expected 2-D data, got shape {arr.shape}")
-        return list(arr)
+            return _csv_rows(data)
+        return _array_rows(data)
     if not url:
         raise MMError("url init: no url given: expected the address or path of a CSV file")
-    path = url[7:] if url.startswith("file://") else url
-    if re.match(r"^[a-z][a-z0-9+.-]*://", path, re.I):
-        return parse_csv_text(_fetch_text(url))
-    if path.lower().endswith((".csv", ".txt")):
-        try:
-            with open(path, encoding="utf-8") as fh:
-                return parse_csv_text(fh.read())
-        except OSError as e:
-            raise MMError(f"url init: cannot read {url!r}: {e.strerror or e}") from None
-    try:
-        from .io import load_matrix  # the weights engineer's loader (npy, npz, safetensors)
-    except ImportError:
-        raise MMError(f"url init: cannot load {url!r}: expected a .csv file "
-                      "(other formats need mmcore.io)") from None
-    if not os.path.exists(path):
-        raise MMError(f"url init: cannot read {url!r}: no such file")
-    return list(np.atleast_2d(np.asarray(load_matrix(path), dtype=np.float64)))
-
-
-_URL_CACHE: dict[str, str] = {}
-
-
-def _fetch_text(url: str) -> str:
     if url in _URL_CACHE:
         return _URL_CACHE[url]
     try:
-        try:
-            from pyodide.http import open_url  # synchronous in the Pyodide worker
-            text = open_url(url).read()
-        except ImportError:
+        from .io import load_matrix
+    except ImportError:  # pragma: no cover - mmcore.io is part of the package
+        rows = parse_csv_text(_read_text(url))
+    else:
+        rows = _array_rows(load_matrix(url))
+    if re.match(r"^https?://", url, re.I):  # like mm's DATA_CACHE: one download per address
+        _URL_CACHE[url] = rows
+    return rows
+
+
+def _csv_rows(text: str) -> list[np.ndarray]:
+    try:
+        from .io import parse_csv
+    except ImportError:  # pragma: no cover
+        return parse_csv_text(text)
+    return _array_rows(parse_csv(text, what="the url init's data"))
+
+
+def _array_rows(data) -> list[np.ndarray]:
+    arr = np.asarray(data, dtype=np.float64)
+    if arr.ndim == 1:
+        arr = arr[None, :]
+    if arr.ndim != 2 or arr.size == 0:
+        raise MMError(f"url init: expected 2-D data, got shape {arr.shape}")
+    return list(arr)
+
+
+_URL_CACHE: dict[str, list[np.ndarray]] = {}
+
+
+def _read_text(url: str) -> str:  # pragma: no cover - only without mmcore.io
+    try:
+        if re.match(r"^https?://", url, re.I):
             from urllib.request import urlopen
             with urlopen(url, timeout=30) as resp:
-                text = resp.read().decode("utf-8")
+                return resp.read().decode("utf-8")
+        with open(url[7:] if url.startswith("file://") else url, encoding="utf-8") as fh:
+            return fh.read()
     except Exception as e:  # noqa: BLE001 - any transport failure is reported the same way
         raise MMError(f"url init: cannot load {url!r}: {e}") from None
-    _URL_CACHE[url] = text
-    return text
 
 
 def _wrap_rows(rows: list[np.ndarray], h: int, w: int) -> np.ndarray:

@@ -107,11 +107,19 @@ def test_url_init_wraps_rows_and_columns_like_mm(tmp_path):
     f.write_text("1,2,3\n4,5,6\n")
     v = init_values("url", 2, 5, url=str(f))
     assert v.tolist() == [[1, 2, 3, 1, 2], [4, 5, 6, 4, 5]]
-    # a trailing newline is a last row [0] in mm, seen only when the leaf is taller than the file
-    assert init_values("url", 4, 2, url=str(f)).tolist() == [[1, 2], [4, 5], [0, 0], [1, 2]]
+    assert init_values("url", 5, 2, url=str(f)).tolist() == [[1, 2], [4, 5], [1, 2], [4, 5], [1, 2]]
+    # other formats through mmcore.io
+    np.save(tmp_path / "m.npy", np.array([[0.5, -1.0]], dtype=np.float32))
+    assert init_values("url", 2, 3, url=str(tmp_path / "m.npy")).tolist() == [[0.5, -1, 0.5]] * 2
     # pre-loaded data (the browser path): CSV text or an array
     assert init_values("url", 1, 3, data="7,8").tolist() == [[7, 8, 7]]
     assert init_values("url", 3, 1, data=np.array([[1.5], [2.5]])).tolist() == [[1.5], [2.5], [1.5]]
+
+
+def test_mm_csv_reading_fallback_keeps_mms_quirks():
+    # without mmcore.io: mm's own reading, where a trailing newline is one more row [0]
+    rows = parse_csv_text("1,2\n4,5\n")
+    assert [r.tolist() for r in rows] == [[1, 2], [4, 5], [0]]
 
 
 def test_csv_cells_convert_like_javascript_numbers():
@@ -126,7 +134,8 @@ def test_csv_cells_convert_like_javascript_numbers():
     (lambda: init_values("rows", 2, 2.5), "w must be a positive integer, got 2.5"),
     (lambda: init_values("rows", 2, 2, min="a"), "min, max and dropout must be numbers"),
     (lambda: init_values("url", 2, 2), "url init: no url given"),
-    (lambda: init_values("url", 2, 2, url="missing/nothing.csv"), "url init: cannot read 'missing/nothing.csv'"),
+    (lambda: init_values("url", 2, 2, url="missing/nothing.csv"), "missing/nothing.csv"),
+    (lambda: init_values("url", 2, 2, data=np.zeros((2, 2, 2))), "url init: expected 2-D data, got shape (2, 2, 2)"),
     (lambda: init_values("expr", 2, 2, expr="i +"), "expr init: end of text at char 3"),
     (lambda: init_values("uniform", 2, 2, rng="seed"), "rng: expected a numpy Generator"),
 ])
