@@ -199,7 +199,10 @@ def _load_rows(url: str, data) -> list[np.ndarray]:
     except ImportError:  # pragma: no cover - mmcore.io is part of the package
         rows = parse_csv_text(_read_text(url))
     else:
-        rows = _array_rows(load_matrix(url))
+        try:
+            rows = _array_rows(load_matrix(url))
+        except MMError as e:
+            raise MMError(f"url init: {e}") from None
     if re.match(r"^https?://", url, re.I):  # like mm's DATA_CACHE: one download per address
         _URL_CACHE[url] = rows
     return rows

@@ -134,7 +134,7 @@ def test_csv_cells_convert_like_javascript_numbers():
     (lambda: init_values("rows", 2, 2.5), "w must be a positive integer, got 2.5"),
     (lambda: init_values("rows", 2, 2, min="a"), "min, max and dropout must be numbers"),
     (lambda: init_values("url", 2, 2), "url init: no url given"),
-    (lambda: init_values("url", 2, 2, url="missing/nothing.csv"), "missing/nothing.csv"),
+    (lambda: init_values("url", 2, 2, url="missing/nothing.csv"), "url init: cannot load a matrix from 'missing/nothing.csv'"),
     (lambda: init_values("url", 2, 2, data=np.zeros((2, 2, 2))), "url init: expected 2-D data, got shape (2, 2, 2)"),
     (lambda: init_values("expr", 2, 2, expr="i +"), "expr init: end of text at char 3"),
     (lambda: init_values("uniform", 2, 2, rng="seed"), "rng: expected a numpy Generator"),
