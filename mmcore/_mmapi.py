@@ -78,7 +78,13 @@ def _array_expr(leaf: Leaf) -> str:
     if leaf.data.size > _MAX_LITERAL:
         raise MMError(f"to_mm: leaf {leaf.name} holds a {leaf.h}×{leaf.w} array; an mm link can carry at most "
                       f"{_MAX_LITERAL} literal values (use an init function, or matrix(name, h, w, init=...))")
-    rows = ",".join("[" + ",".join(str(np.float32(v)) for v in row) + "]" for row in leaf.data)
+    def js(v) -> str:
+        if np.isnan(v):
+            return "NaN"
+        if np.isinf(v):
+            return "Infinity" if v > 0 else "-Infinity"
+        return str(np.float32(v))
+    rows = ",".join("[" + ",".join(js(v) for v in row) + "]" for row in leaf.data)
     return f"[{rows}][i][j]"
 
 

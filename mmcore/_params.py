@@ -20,7 +20,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 from typing import Any
+
+import numpy as np
 
 from ._expr import Blocks, Expr, Leaf, MatMul, Placement, _epilog_names, _init_names
 from ._options import SCHEMES, SENSITIVITIES, VIZ_DEFAULTS, Options
@@ -118,6 +121,25 @@ def _blocks(d: dict, path: str) -> Blocks:
     return Blocks(**got)
 
 
+_LITERAL_RE = re.compile(r"^\s*(\[.*\])\s*\[\s*i\s*\]\s*\[\s*j\s*\]\s*$", re.S)
+
+
+def _literal(expr: str, h: int, w: int) -> np.ndarray | None:
+    """The values of an ``expr`` init that is a literal table ``[[..], ..][i][j]`` (as ``to_mm`` writes
+    numpy leaves), when it is exactly h×w; else None (the expression compiler handles it)."""
+    m = _LITERAL_RE.match(expr)
+    if not m:
+        return None
+    try:
+        table = np.asarray(json.loads(m.group(1)), dtype=np.float32)
+    except (ValueError, TypeError):
+        return None
+    if table.shape != (h, w):
+        return None
+    table.setflags(write=False)
+    return table
+
+
 def _build(d: dict, path: str, side: str, forced_h: int | None) -> Expr:
     d = _dict(d, path)
     if path != "params" and not _bool(d, "matmul", path, False):
@@ -125,10 +147,12 @@ def _build(d: dict, path: str, side: str, forced_h: int | None) -> Expr:
         h = _pos_int(d, "h", path, 32)
         w = _pos_int(d, "w", path, 32)
         init = _choice(d, "init", path, "row major" if side == "L" else "col major", _init_names())
-        leaf = Leaf(name, forced_h if forced_h is not None else h, w, init=init,
+        expr = _str(d, "expr", path, "")
+        h = forced_h if forced_h is not None else h
+        leaf = Leaf(name, h, w, init=init,
                     min=float(_num(d, "min", path, -1.0)), max=float(_num(d, "max", path, 1.0)),
-                    dropout=float(_num(d, "dropout", path, 0.0)), expr=_str(d, "expr", path, ""),
-                    url=_str(d, "url", path, ""))
+                    dropout=float(_num(d, "dropout", path, 0.0)), expr=expr,
+                    url=_str(d, "url", path, ""), data=_literal(expr, h, w) if init == "expr" else None)
         if not 0 <= leaf.dropout <= 1:
             raise _fail(f"{path}.dropout", "a number from 0 to 1", leaf.dropout)
         return leaf
