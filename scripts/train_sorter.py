@@ -19,6 +19,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 
+def format_meta(meta: dict) -> str:
+    """Indented JSON with every short list of numbers (a loss-curve point, a count) on one line."""
+    import json
+    import re
+
+    text = json.dumps(meta, indent=1)
+    return re.sub(r"\[\s*([-\d.e]+),\s*([-\d.e]+)\s*\]", r"[\1, \2]", text) + "\n"
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seed", type=int, default=3407)
@@ -79,7 +88,7 @@ def main(argv=None) -> int:
         "npz_bytes": npz.stat().st_size,
         "npz_sha256": hashlib.sha256(npz.read_bytes()).hexdigest(),
     }
-    (args.out / "sorter.json").write_text(json.dumps(meta, indent=1) + "\n")
+    (args.out / "sorter.json").write_text(format_meta(meta))
     print(f"wrote {npz.name} ({meta['npz_bytes']} bytes) and sorter.json to {args.out}")
     return 0 if correct == len(inputs) else 1
 

@@ -6,7 +6,9 @@ The head is laid out like mm's attention-head example
 - ``x`` is the layer's LayerNorm output (T × 48) **with a column of ones appended** (T × 49), and
   ``wQ``, ``wK_t``, ``wV`` carry the head's biases in that extra row/column, so ``Q``, ``K_t`` and
   ``V`` are exactly the model's values (mm has no addition node).
-- ``attn`` is the causal softmax of ``Q @ K_t / sqrt(16)`` (the matmul's depth k is the head size 16).
+- ``attn`` is the causal softmax of ``Q @ K_t / sqrt(16)``: mm's epilog ``softmax(tril(x/sqrt(k)))``
+  with k = the matmul's depth = the head size 16, which on this square matrix equals the real
+  attention (see ``_causal_softmax``).
 - ``out = attn @ V @ wO`` is this head's share of the attention projection (``wO`` = the head's 16
   columns of ``c_proj.weight``, transposed); the sum over heads plus ``c_proj.bias`` is ``attn_proj``.
 
@@ -108,5 +110,11 @@ def sorter_head(layer: int, head: int, text: str = "CBABCA", params=None, *, wit
 
 
 def _causal_softmax(node):
-    """``node`` with the textbook causal softmax epilog (masked entries excluded, rows sum to 1)."""
+    """``node`` with mm's ``softmax(tril(x/sqrt(k)))`` epilog, k = 16 = head size, so x/4 as in the model.
+
+    On a square matrix this is the real causal softmax: mm masks the upper triangle out of the sum
+    and shows it as 0, and its one quirk here (the row max starts at 0) changes nothing but
+    rounding. (mm's other quirk, reading past the row when the matrix has more rows than columns,
+    cannot occur: ``attn`` is tokens x tokens.) A test compares the face values with the model's.
+    """
     return node.with_epilog(ATTENTION_EPILOG)
