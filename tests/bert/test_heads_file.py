@@ -79,6 +79,8 @@ def test_bytes_source_and_errors(hf):
         hf.head(0, 0, "Hello")
     with pytest.raises(MMError, match=r"expected the .npz written by scripts/extract_minilm.py"):
         heads.parse_heads(b"not a zip")
+    with pytest.raises(MMError, match=r"cannot read the heads file"):
+        heads.parse_heads(data[:1000])  # a truncated archive
 
 
 def test_expression_names_and_faces():
