@@ -232,7 +232,11 @@ class JsExpr:
 
     def __init__(self, src: str):
         self.src = src
-        self.tree = _Parser(src).parse()
+        try:
+            self.tree = _Parser(src).parse()
+        except RecursionError:
+            raise MMError(f"expr init: the formula nests too deeply ({len(src)} characters): "
+                          "expected fewer nested parentheses or operators") from None
 
     def __repr__(self) -> str:
         return f"JsExpr({self.src!r})"
@@ -244,7 +248,10 @@ class JsExpr:
         env["#shape"] = shape
         env["#rng"] = rng if rng is not None else np.random.default_rng(0)
         with np.errstate(all="ignore"):
-            out = self._eval(self.tree, env)
+            try:
+                out = self._eval(self.tree, env)
+            except RecursionError:
+                raise MMError("expr init: the formula nests too deeply to evaluate") from None
         return np.broadcast_to(np.asarray(out, dtype=np.float64), shape).copy()
 
     def _eval(self, node, env):

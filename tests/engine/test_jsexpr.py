@@ -127,6 +127,12 @@ def test_injection_attempts_are_rejected(src):
         compile_js_expr(src)
 
 
+def test_deep_nesting_is_an_error_not_a_crash():
+    with pytest.raises(MMError, match="nests too deeply"):
+        compile_js_expr("(" * 5000 + "1" + ")" * 5000)
+    assert js("(" * 50 + "i + 1" + ")" * 50, i=2) == 3
+
+
 def test_not_a_string():
     with pytest.raises(MMError, match="expected the formula as a string"):
         compile_js_expr(3)
