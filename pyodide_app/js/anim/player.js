@@ -1,0 +1,267 @@
+/**
+ * The animation player of one figure: plays a scene's schedule (header `anim`) in the renderer.
+ * A step sets uniforms only (reveal rule, highlights, plane positions): the product planes are
+ * computed in the shader from the argument textures, so playing uploads nothing, and a given step
+ * always shows the same picture. The step is kept in the page URL (`?step-<cell id>=N`).
+ *
+ * @example
+ *   const player = createPlayer(fig, container, {key: "intro-1"});
+ *   player.load(fig.scene);     // after every fig.setScene(...)
+ *   player.setStep(10); player.play(); player.pause(); player.dispose();
+ */
+import * as THREE from "three";
+import { patchFaceMaterial, resetHooks, REVEAL } from "./face-patch.js";
+import { createNodePlanes } from "./planes.js";
+import { trackAt, stepRate, wrapStep } from "./schedule.js";
+import { createControls } from "./controls.js";
+import { paletteFor } from "../render/themes.js";
+
+const BIG = 1 << 30;
+const URL_EVERY_MS = 1000;
+
+function prefersReducedMotion() {
+  return typeof matchMedia === "function" && matchMedia("(prefers-reduced-motion: reduce)").matches;
+}
+
+/** The URL parameter that holds the step of the figure with this key. */
+export function stepParam(key) {
+  return `step-${key}`;
+}
+
+/** The step stored in the page URL for `key`, or null. */
+export function readStepFromURL(key, href = location.href) {
+  const v = new URL(href).searchParams.get(stepParam(key));
+  return v !== null && /^\d+$/.test(v) ? Number(v) : null;
+}
+
+/**
+ * @param {object} fig a figure from render/figure.js (needs render(), scene, and threeScene or renderer)
+ * @param {HTMLElement} container the figure's container
+ * @param {{key?: string, urlState?: boolean}} [opts]
+ */
+export function createPlayer(fig, container, { key = "fig", urlState = true } = {}) {
+  let anim = null;           // the schedule (scene.anim)
+  let nodes = [];            // [{track, planes}]
+  let hooked = [];           // patched face materials' hooks
+  let meshes = new Map();
+  let controls = null;
+  let group = null;
+  let raf = 0;
+  let lastURLWrite = 0;
+  const state = { step: 0, playing: false, speed: 20, normalize: false, loop: true };
+  let clock = { t0: 0, step0: 0 };
+  let captured = null;
+
+  // The three.js scene: the figure's getter when it has one, else the one it renders.
+  const renderer = fig.renderer;
+  if (!("threeScene" in fig) && renderer) {
+    const render = renderer.render.bind(renderer);
+    renderer.render = (scene, camera) => { captured = scene; render(scene, camera); };
+  }
+  const threeScene = () => fig.threeScene || captured;
+
+  const onKey = (ev) => {
+    if (!anim || ev.key !== " " || ev.target.closest?.(".mm-anim")) return;
+    if (ev.target !== container && !container.contains(ev.target)) return;
+    if (ev.target.matches?.("input, textarea, button, select")) return;
+    ev.preventDefault();
+    ev.stopImmediatePropagation();
+    action(state.playing ? "pause" : "play");
+  };
+  container.addEventListener("keydown", onKey, true);
+
+  function findMeshes() {
+    const out = new Map();
+    const root = threeScene();
+    if (!root) return out;
+    root.traverse((o) => { if (o.isMesh && o.userData && o.userData.face) out.set(o.userData.face.path, o); });
+    return out;
+  }
+
+  function clear() {
+    stop();
+    for (const n of nodes) n.planes.dispose();
+    nodes = [];
+    if (group && group.parent) group.parent.remove(group);
+    group = null;
+    for (const h of hooked) resetHooks(h);
+    hooked = [];
+  }
+
+  /** Attach to a (new) decoded scene; a scene without `anim` removes the controls. */
+  function load(decoded) {
+    clear();
+    anim = decoded && decoded.anim && decoded.anim.tracks && decoded.anim.tracks.length ? decoded.anim : null;
+    if (!anim || !renderer) {
+      if (controls) { controls.remove(); controls = null; }
+      return;
+    }
+    if (!threeScene()) fig.render();      // the first render captures the scene
+    meshes = findMeshes();
+    const root = threeScene();
+    const content = [...meshes.values()][0]?.parent;
+    if (!content || !root) throw new Error("animation: the figure has no drawn faces to animate");
+    const faces = new Map(decoded.faces.map((f) => [f.path, f]));
+    const palette = paletteFor(fig.getState().theme, container);
+    group = new THREE.Group();
+    group.name = "animation";
+    content.add(group);
+    for (const track of anim.tracks) {
+      for (const p of [track.path, track.left, track.right]) {
+        const m = meshes.get(p);
+        if (!m) throw new Error(`animation: no face at path ${JSON.stringify(p)} in the figure`);
+        hooked.push(patchFaceMaterial(m.material));
+      }
+      const planes = createNodePlanes({ track, faces, meshes, scene: decoded, palette });
+      group.add(planes.group);
+      nodes.push({ track, planes });
+    }
+    for (const p of anim.hidden || []) {
+      const m = meshes.get(p);
+      if (m) hooked.push(patchFaceMaterial(m.material));
+    }
+    state.speed = anim.speed || 20;
+    state.normalize = !!anim.normalize;
+    if (!controls) controls = createControls(container, { onAction: action });
+    const fromURL = readStepFromURL(key);
+    state.step = wrapStep(fromURL ?? state.step, anim.cycle);
+    apply();
+    if (fromURL === null && anim.autoplay !== false && !prefersReducedMotion()) play();
+  }
+
+  function hooksOf(path) {
+    const m = meshes.get(path);
+    return m ? m.material.userData.animHooks : null;
+  }
+
+  /** Set every uniform for the current step and draw one frame. */
+  function apply() {
+    if (!anim) return;
+    for (const h of hooked) resetHooks(h);
+    for (const p of anim.hidden || []) { const h = hooksOf(p); if (h) h.animMode.value = REVEAL.HIDE; }
+    for (const { track } of nodes) {
+      const st = trackAt(track, state.step, anim.cycle);
+      const res = hooksOf(track.path);
+      const alg = track.alg;
+      if (st.phase === "pending") res.animMode.value = REVEAL.HIDE;
+      else if (st.phase === "done") res.animMode.value = REVEAL.SHOW;
+      else if (alg === "vvprod" || alg === "axpy") {
+        const lu = meshes.get(track.left).material.uniforms, ru = meshes.get(track.right).material.uniforms;
+        res.animMode.value = REVEAL.RUNNING;
+        res.animL.value = lu.data.value;
+        res.animR.value = ru.data.value;
+        res.animLR.value.set(lu.texWidth.value, track.shape[1], ru.texWidth.value, track.shape[2]);
+        res.animK.value.set(track.block_size[1], st.idx.k + 1, 0);
+        res.animKCols.value = alg === "axpy" ? st.idx.j : -1;
+      } else if (track.blocks[1] > 1) {
+        res.animMode.value = REVEAL.HIDE;   // the split-k partial planes stand in for the result
+      } else {
+        res.animMode.value = REVEAL.LEX;
+        const order = alg === "vmprod" || alg === "dotprod (row major)" ? 0 : 1;
+        res.animCur.value.set(order, st.idx.i ?? BIG, st.idx.j ?? BIG);
+      }
+      if (st.phase === "active" && !anim.hide_inputs) {
+        const l = hooksOf(track.left), r = hooksOf(track.right), { i, k, j } = st.idx;
+        if (alg === "vvprod" || alg === "axpy") l.animHl.value.set(-1, k, 1);
+        else if (alg !== "mvprod") l.animHl.value.set(i, -1, 1);
+        if (alg === "vvprod") r.animHl.value.set(k, -1, 1);
+        else if (alg === "axpy") r.animHl.value.set(k, j, 1);
+        else if (alg !== "vmprod") r.animHl.value.set(-1, j, 1);
+      }
+    }
+    for (const { track, planes } of nodes) planes.update(trackAt(track, state.step, anim.cycle));
+    if (controls) controls.update({ ...state, cycle: anim.cycle });
+    container.dataset.animStep = String(state.step);
+    fig.render();
+  }
+
+  function writeURL(force = false) {
+    if (!urlState || !anim || typeof history === "undefined") return;
+    const now = performance.now();
+    if (!force && now - lastURLWrite < URL_EVERY_MS) return;
+    lastURLWrite = now;
+    const url = new URL(location.href);
+    url.searchParams.set(stepParam(key), String(state.step));
+    history.replaceState(history.state, "", url);
+  }
+
+  function setStep(n) {
+    if (!anim) return;
+    state.step = wrapStep(n, anim.cycle);
+    if (state.playing) clock = { t0: performance.now(), step0: state.step };
+    apply();
+    writeURL(!state.playing);
+  }
+
+  function tick(now) {
+    raf = 0;
+    if (!state.playing || !anim) return;
+    const rate = stepRate(anim, state.speed, state.normalize);
+    let n = clock.step0 + Math.floor((now - clock.t0) * rate / 1000);
+    if (!state.loop && n >= anim.cycle) {
+      n = anim.cycle - 1;
+      state.playing = false;
+    }
+    n = wrapStep(n, anim.cycle);
+    if (n !== state.step || !state.playing) {
+      state.step = n;
+      apply();
+      writeURL(!state.playing);
+    }
+    if (state.playing) raf = requestAnimationFrame(tick);
+  }
+
+  function play() {
+    if (!anim || state.playing) return;
+    state.playing = true;
+    clock = { t0: performance.now(), step0: state.step };
+    if (controls) controls.update({ ...state, cycle: anim.cycle });
+    raf = requestAnimationFrame(tick);
+  }
+
+  function stop() {
+    state.playing = false;
+    if (raf) cancelAnimationFrame(raf);
+    raf = 0;
+  }
+
+  function pause() {
+    if (!anim) return;
+    stop();
+    apply();
+    writeURL(true);
+  }
+
+  function action(name, value) {
+    if (!anim) return;
+    switch (name) {
+      case "play": return play();
+      case "pause": return pause();
+      case "step": stop(); return setStep(state.step + 1);
+      case "step-back": stop(); return setStep(state.step - 1);
+      case "scrub": stop(); return setStep(value);
+      case "loop": state.loop = !!value; break;
+      case "normalize": state.normalize = !!value; break;
+      case "speed": if (value > 0) state.speed = value; break;
+      default: return;
+    }
+    if (state.playing) clock = { t0: performance.now(), step0: state.step };
+    controls.update({ ...state, cycle: anim.cycle });
+  }
+
+  function dispose() {
+    clear();
+    container.removeEventListener("keydown", onKey, true);
+    if (controls) controls.remove();
+    controls = null;
+    anim = null;
+  }
+
+  return {
+    load, play, pause, setStep, action, dispose,
+    get step() { return state.step; },
+    get playing() { return state.playing; },
+    get cycle() { return anim ? anim.cycle : 0; },
+    get schedule() { return anim; },
+  };
+}
