@@ -6,7 +6,7 @@
 //   await cell.run();      // runs the editor's code in the worker and draws the new scene
 //   cell.unmount();        // disposes the figure and the editor
 
-import { createFigure } from "../render/figure.js";
+import { createFigure } from "../anim/animated-figure.js";   // the renderer's figure + animation player
 import { CellError, StoppedError } from "../runtime/client.js";
 import { createEditor } from "./editor.js";
 import { loadEdit, saveEdit, clearEdit } from "./storage.js";
