@@ -113,34 +113,47 @@ def _shape_texts(face: Face, owner, right, up, size: float, gap: float):
     return texts
 
 
+def _block_bounds(offsets: np.ndarray, n: int, size: int) -> np.ndarray:
+    """(first, last) offset of every displayed block, minus/plus half an element, shape (n, 2)."""
+    length = len(offsets)
+    first = np.arange(n) * size
+    last = np.minimum(length, first + size) - 1
+    return np.stack([offsets[first] - 0.5, offsets[last] + 0.5], axis=1).astype(np.float64)
+
+
+def _guide_segments(face: Face) -> np.ndarray:
+    """Border of every block and about 8 row lines per block, as (row, col) offset pairs (n, 2, 2)."""
+    (ni, si), (nj, sj) = face.blocks["i"], face.blocks["j"]
+    rows = _block_bounds(face.row_offsets, ni, si)
+    cols = _block_bounds(face.col_offsets, nj, sj)
+    segs = []
+    for bi, (top, bottom) in enumerate(rows):
+        r0 = bi * si
+        r1 = min(face.shape[0], r0 + si) - 1
+        step = max(1, -(-(r1 - r0 + 1) // 8))
+        inner = face.row_offsets[r0 + step:r1 + 1:step].astype(np.float64)
+        for left, right in cols:
+            corners = np.array([(top, left), (top, right), (bottom, right), (bottom, left)])
+            segs.append(np.stack([corners, np.roll(corners, -1, axis=0)], axis=1))
+            if len(inner):
+                line = np.empty((len(inner), 2, 2))
+                line[:, :, 0] = inner[:, None]
+                line[:, 0, 1], line[:, 1, 1] = left, right
+                segs.append(line)
+    return np.concatenate(segs) if segs else np.zeros((0, 2, 2))
+
+
 def _guides(scene: Scene, opts) -> list[Guide]:
     out: list[Guide] = []
     if opts.row_guides <= 0:
         return out
     for face in scene.faces:
-        segs = []
-        (ni, si), (nj, sj) = face.blocks["i"], face.blocks["j"]
+        rc = _guide_segments(face)
+        p00, rd, cd = (np.asarray(v, dtype=np.float64) for v in (face.p00, face.row_dir, face.col_dir))
+        lines = (p00 + rc[..., :1] * rd + rc[..., 1:] * cd).astype(np.float32)
         h, w = face.shape
-        for bi in range(ni):
-            r0, r1 = bi * si, min(h, (bi + 1) * si) - 1
-            if r0 > r1:
-                continue
-            top, bottom = float(face.row_offsets[r0]) - 0.5, float(face.row_offsets[r1]) + 0.5
-            step = max(1, -(-(r1 - r0 + 1) // 8))
-            for bj in range(nj):
-                c0, c1 = bj * sj, min(w, (bj + 1) * sj) - 1
-                if c0 > c1:
-                    continue
-                left, right = float(face.col_offsets[c0]) - 0.5, float(face.col_offsets[c1]) + 0.5
-                corners = [(top, left), (top, right), (bottom, right), (bottom, left)]
-                for a, b in zip(corners, corners[1:] + corners[:1]):
-                    segs.append((_local(face, *a), _local(face, *b)))
-                for r in range(r0 + step, r1 + 1, step):
-                    y = float(face.row_offsets[r])
-                    segs.append((_local(face, y, left), _local(face, y, right)))
         t = float(min(3.0, max(1.0, min(h, w) / 4)))
         corner = (_v(_local(face, -0.5, -0.5)), _v(_local(face, -0.5, -0.5 + t)), _v(_local(face, -0.5 + t, -0.5)))
-        lines = np.asarray(segs, dtype=np.float32).reshape(-1, 2, 3)
         out.append(Guide(face.path, lines, corner, float(opts.row_guides)))
     return out
 
