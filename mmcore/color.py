@@ -23,7 +23,7 @@ import numpy as np
 
 from .errors import MMError
 
-__all__ = ["SENSITIVITIES", "VizSettings", "color_range", "hsl_and_size", "hsl_to_rgb"]
+__all__ = ["SENSITIVITIES", "VizSettings", "abs_range", "color_range", "hsl_and_size", "hsl_to_rgb"]
 
 SENSITIVITIES = ("global", "local", "semilocal", "superlocal")
 
@@ -80,6 +80,23 @@ class VizSettings:
     def to_params(self) -> dict:
         """mm's ``viz`` dict for these settings."""
         return {_KEYS[k]: v for k, v in asdict(self).items()}
+
+
+def abs_range(values: np.ndarray) -> tuple[float, float]:
+    """(local absmax, local absmin) of a face as mm computes them: max and min of |x| over the
+    non-NaN entries, zeros included (so a face with a zero has absmin 0), ±Infinity counted;
+    (0, 0) for an empty or all-NaN face.
+
+    >>> abs_range(np.array([[0.0, -2.0], [0.5, np.nan]]))
+    (2.0, 0.0)
+    """
+    a = np.abs(np.asarray(values, dtype=np.float64))
+    if a.size == 0:
+        return 0.0, 0.0
+    hi, lo = np.nanmax(a, initial=-np.inf), np.nanmin(a, initial=np.inf)
+    if hi < lo:  # every entry NaN
+        return 0.0, 0.0
+    return float(hi), float(lo)
 
 
 def color_range(sensitivity: str, local_absmax: float, local_absmin: float,

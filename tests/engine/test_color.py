@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from mmcore.color import VizSettings, color_range, hsl_and_size, hsl_to_rgb
+from mmcore.color import VizSettings, abs_range, color_range, hsl_and_size, hsl_to_rgb
 from mmcore.errors import MMError
 
 
@@ -33,6 +33,14 @@ def test_bad_settings(bad, message):
     with pytest.raises(MMError) as e:
         VizSettings.from_params({"viz": bad})
     assert message in str(e.value)
+
+
+def test_abs_range_counts_zeros_like_mm():
+    # mm's absmin includes zeros (the essay's identity matrix has absmin 0) and skips NaN
+    assert abs_range(np.eye(3)) == (1.0, 0.0)
+    assert abs_range(np.array([[-3.0, np.nan, 0.5]])) == (3.0, 0.5)
+    assert abs_range(np.array([np.inf, -2.0])) == (np.inf, 2.0)
+    assert abs_range(np.array([np.nan, np.nan])) == (0.0, 0.0)
 
 
 def test_color_range_modes():

@@ -15,7 +15,7 @@ import pytest
 
 from mmcore._epilogs import matmul_values
 from mmcore._inits import init_values, is_random
-from mmcore.color import VizSettings, color_range, hsl_and_size
+from mmcore.color import VizSettings, abs_range, color_range, hsl_and_size
 
 from ._reference import blog_cases, case_ids
 
@@ -124,8 +124,9 @@ def test_viz_samples(evaluated, cid):
             continue
         viz = VizSettings.from_params(face_viz[path])
         ours = values[cid][path].astype(np.float64)
-        ax = np.abs(ours)
-        absmin, absmax = color_range(viz.sensitivity, ax.max(), ax.min(), case["global_absmax"])
+        local_max, local_min = abs_range(ours)
+        assert (local_max, local_min) == pytest.approx((face["absmax"], face["absmin"]), rel=2e-6, abs=1e-7)
+        absmin, absmax = color_range(viz.sensitivity, local_max, local_min, case["global_absmax"])
         s = np.asarray(samples, dtype=np.float64)
         rows, cols = s[:, 0].astype(int), s[:, 1].astype(int)
         np.testing.assert_allclose(ours[rows, cols], s[:, 2], rtol=2e-6, atol=1e-7)
