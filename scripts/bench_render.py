@@ -117,13 +117,15 @@ def drag_fps(rp: RenderPage, seconds: float) -> dict:
     return {"fps": (f1 - f0) / elapsed, "pixel_ratio_while_dragging": ratio, "mouse_moves": k}
 
 
-def one_run(name: str, blob: bytes, seconds: float) -> dict:
+def one_run(name: str, blob: bytes, seconds: float, shot: str = "") -> dict:
     with RenderPage(width=1280, height=720) as rp:
         rp.page.add_style_tag(content="#host { position: fixed; inset: 0; }")
         rp.add_scene(name, blob)
         t0 = time.perf_counter()
         first = rp.mount(name, width=1280, height=720, theme="dark")
         wall = time.perf_counter() - t0
+        if shot:
+            rp.screenshot(Path(shot))
         orbit = rp.page.evaluate(ORBIT_JS, [seconds, 1.0])
         drag = drag_fps(rp, seconds)
         info = rp.page.evaluate("() => { const r = window.figs.fig.renderer; const gl = r.getContext();"
@@ -141,6 +143,7 @@ def main() -> None:
     ap.add_argument("--scenes", default="attention,gpt2")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seconds", type=float, default=5.0)
+    ap.add_argument("--shot", default="", help="save a screenshot of the first frame of each scene to SHOT-<scene>.png")
     args = ap.parse_args()
     for name in [s for s in args.scenes.split(",") if s]:
         t = time.perf_counter()
@@ -148,8 +151,8 @@ def main() -> None:
         print(json.dumps({"scene": name, "elements": n, "bytes": len(blob),
                           "build_s": round(time.perf_counter() - t, 2)}), flush=True)
         runs = []
-        for _ in range(args.runs):
-            r = one_run(name, blob, args.seconds)
+        for k in range(args.runs):
+            r = one_run(name, blob, args.seconds, f"{args.shot}-{name}.png" if args.shot and k == 0 else "")
             print(json.dumps(r), flush=True)
             runs.append(r)
         med = {k: statistics.median(r[k] for r in runs) for k in ("first_frame_ms", "orbit_fps", "drag_fps")}

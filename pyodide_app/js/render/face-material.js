@@ -48,6 +48,11 @@ out vec4 outColor;
 // Index along one axis for a coordinate in offset units; -1 in a block gap or outside.
 int axisIndex(float x, int s, int n, out float frac) {
   float xs = x + 0.5;
+  if (s >= n) {                       // one block: no gaps (a uniform branch)
+    frac = fract(xs);
+    int i = int(floor(xs));
+    return (xs < 0.0 || i >= n) ? -1 : i;
+  }
   float pitch = float(s) + gap;
   float b = floor(xs / pitch);
   float w = xs - b * pitch;
@@ -57,18 +62,10 @@ int axisIndex(float x, int s, int n, out float frac) {
   return idx >= n ? -1 : idx;
 }
 
-float hue2rgb(float p, float q, float t) {
-  t = fract(t);
-  if (t < 1.0 / 6.0) return q + (p - q) * 6.0 * t;
-  if (t < 0.5) return p;
-  if (t < 2.0 / 3.0) return q + (p - q) * 6.0 * (2.0 / 3.0 - t);
-  return q;
-}
-
-vec3 hsl(float h, float l) {   // saturation 1, as mm
-  float p = l <= 0.5 ? l * 2.0 : 1.0;
-  float q = 2.0 * l - p;
-  return vec3(hue2rgb(p, q, h + 1.0 / 3.0), hue2rgb(p, q, h), hue2rgb(p, q, h - 1.0 / 3.0));
+vec3 hsl(float h, float l) {   // saturation 1, as mm (branch-free form of the HSL -> RGB rule)
+  float a = min(l, 1.0 - l);
+  vec3 k = mod(vec3(0.0, 8.0, 4.0) + h * 12.0, 12.0);
+  return l - a * clamp(min(k - 3.0, 9.0 - k), -1.0, 1.0);
 }
 
 void main() {
