@@ -49,9 +49,15 @@ def uses_dropout(init: str) -> bool:
     return init in _DROPOUT_INITS
 
 
-def is_random(init: str, dropout: float = 0.0) -> bool:
-    """True when a leaf's values depend on the random generator."""
-    return init in RANDOM_INITS or (uses_dropout(init) and dropout > 0)
+def is_random(init: str, dropout: float = 0.0, expr: str = "") -> bool:
+    """True when a leaf's values depend on the random generator (including an ``expr`` formula
+    that calls ``Math.random``).
+
+    >>> is_random("rows"), is_random("rows", 0.1), is_random("expr", expr="Math.random() < 0.5")
+    (False, True, True)
+    """
+    return (init in RANDOM_INITS or (uses_dropout(init) and dropout > 0)
+            or (init == "expr" and re.search(r"Math\s*\.\s*random", expr or "") is not None))
 
 
 def _as_rng(rng) -> np.random.Generator:
