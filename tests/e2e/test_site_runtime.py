@@ -4,7 +4,9 @@ every cell's scene between Pyodide (in the page's worker) and CPython (the prebu
 from __future__ import annotations
 
 import hashlib
+import json
 import pathlib
+import urllib.parse
 
 import pytest
 
@@ -59,17 +61,24 @@ def test_playground_opens_an_mm_link(page, site_url, built_site):
     assert playground, "the site has no playground cell (data-autorun=mm-link)"
     A = mmcore.matrix("A", 12, 20, init="rows")
     B = mmcore.matrix("B", 20, 16, init="cols")
-    link = mmcore.to_mm(A @ B)
-    query = link[link.index("?"):] if "?" in link else link
-    goto(page, f"{site_url}{playground.url_path}?mm={query}&keep=1")
+    # mm's compressed form: many `&`-separated keys, all of which belong to the link
+    link = mmcore.to_mm(A @ B, compress=True)
+    assert link.count("&") > 5
+    goto(page, f"{site_url}{playground.url_path}?keep=1&mm={link}")
     wait_state(page, playground.cell_id, ("ready", "error"))
     assert state(page, playground.cell_id) == "ready", output(page, playground.cell_id)
-    code = get_code(page, playground.cell_id)
-    assert code.startswith("mmcore.from_mm(") and query[:40] in code, code
-    assert "&keep=1" in page.url
+    assert get_code(page, playground.cell_id).strip() == f"mmcore.from_mm({json.dumps(link)})"
+    assert "keep=1&mm=" in page.url, "the playground must keep the rest of the query"
     img = load_png(canvas_png(page, playground.cell_id))
     assert count_foreground(img) > MIN_FOREGROUND // 4
     assert has_mark(page, f"mm:run-done:{playground.cell_id}")
+    # the ?params= form, only the query part, percent-encoded as a whole
+    query = mmcore.to_mm(A @ B)
+    query = query[query.index("?"):]
+    goto(page, f"{site_url}{playground.url_path}?mm={urllib.parse.quote(query, safe='')}")
+    wait_state(page, playground.cell_id, ("ready", "error"))
+    assert state(page, playground.cell_id) == "ready", output(page, playground.cell_id)
+    assert get_code(page, playground.cell_id).strip() == f"mmcore.from_mm({json.dumps(query)})"
 
 
 def test_site_works_under_a_sub_path(page, subpath_url, built_site):
