@@ -1,0 +1,159 @@
+"""Browser tests of the animation player (pyodide_app/js/anim) on a standalone page.
+
+The page bundles the animated figure with esbuild (fixtures/anim/anim_harness.py); scenes come
+from mmcore. Pixels at the projected centres of elements are compared with what the schedule
+says (revealed or hidden) and with mm's colour of the shader-computed products.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures" / "anim"))
+from anim_harness import AnimPage  # noqa: E402
+
+import mmcore  # noqa: E402
+from mmcore import color as mmcolor  # noqa: E402
+from mmcore.anim import state_at  # noqa: E402
+
+WHITE = np.array([255, 255, 255])
+
+
+@pytest.fixture(scope="module")
+def ap(browser):
+    with AnimPage(browser) as page:
+        yield page
+
+
+def operands(I=8, K=6, J=10):
+    i = np.arange(I)[:, None]
+    L = mmcore.matrix("L", 0.5 + (np.arange(I * K).reshape(I, K) % 5) / 4.0)   # all positive, all non-zero
+    R = mmcore.matrix("R", 0.5 + (np.arange(K * J).reshape(K, J) % 3) / 2.0)
+    return L @ R, i
+
+
+PLAIN = dict(legends=0, row_guides=0, flow_guides=0, gap=2)   # no labels or guides over the elements
+
+
+def project(ap, points):
+    return ap.call("arg.map((p) => fig.project(p))", points)
+
+
+def pixel(img, xy):
+    x, y = xy
+    return img[int(round(y)), int(round(x))]
+
+
+def view(ap, name):
+    ap.call(f"(fig.action('{name}'), fig.render(), 0)")
+
+
+def mm_rgb(values, absmin, absmax):
+    h, s, l, _ = mmcolor.hsl_and_size(np.asarray(values, np.float64), mmcolor.VizSettings(), absmin, absmax)  # noqa: E741
+    r, g, b = mmcolor.hsl_to_rgb(h, s, l)
+    return np.round(np.stack([r, g, b], axis=-1) * 255).astype(int)
+
+
+def test_vmprod_step_from_url_reveals_exactly_the_swept_rows(ap):
+    expr, _ = operands()
+    scene = mmcore.layout(expr, anim="vmprod", **PLAIN)
+    ap.add_scene("vm", scene.to_bytes())
+    ap.mount("vm", query="?step-fig=3")
+    assert ap.step() == 3 and ap.call("fig.player.playing") is False
+    view(ap, "front")
+    img = ap.screenshot()
+    res = scene.face("")
+    revealed = state_at(scene, 3)[""].revealed
+    pts = project(ap, [res.position(r, c).tolist() for r in range(8) for c in range(10)])
+    for n, xy in enumerate(pts):
+        r, c = divmod(n, 10)
+        px = pixel(img, xy)
+        if revealed[r, c]:
+            assert np.abs(px - WHITE).sum() > 60, f"revealed result cell ({r},{c}) is blank: {px}"
+        else:
+            assert np.abs(px - WHITE).max() <= 3, f"hidden result cell ({r},{c}) is drawn: {px}"
+    assert not ap.errors
+
+
+def test_vmprod_plane_shows_mm_colours_of_the_shader_products(ap):
+    expr, _ = operands()
+    scene = mmcore.layout(expr, anim="vmprod", hide_inputs=True, sensitivity="local", **PLAIN)
+    ap.add_scene("vmh", scene.to_bytes())
+    ap.mount("vmh", query="?step-fig=5")
+    view(ap, "top")
+    img = ap.screenshot()
+    st = state_at(scene, 5)[""]
+    (plane,) = st.products
+    track = scene.anim["tracks"][0]
+    lo, hi = track["product_range"]
+    res, left = scene.face(""), scene.face("L")
+    n = np.cross(res.row_dir, res.col_dir)
+    checked = 0
+    for k in range(6):
+        for j in range(10):
+            p = res.position(5, j) + n * np.dot(left.position(5, k) - res.position(0, 0), n)
+            (xy,) = project(ap, [p.tolist()])
+            want = mm_rgb(plane.values[k, j], lo, hi)
+            got = pixel(img, xy)
+            assert np.abs(got - want).max() <= 10, f"product (i=5, k={k}, j={j}) at {xy}: {got} vs {want}"
+            checked += 1
+    assert checked == 60 and not ap.errors
+
+
+def test_controls_step_scrub_play_and_the_url(ap):
+    expr, _ = operands()
+    scene = mmcore.layout(expr, anim="dotprod (row major)")
+    ap.add_scene("dp", scene.to_bytes())
+    ap.mount("dp", query="?step-fig=7")
+    page = ap.page
+    bar = page.locator(".mm-anim")
+    assert bar.locator("button[data-action=step-back]").count() == 1
+    bar.locator("button[data-action=step]").click()
+    assert ap.step() == 8 and "step-fig=8" in page.url
+    bar.locator("button[data-action=step-back]").click()
+    bar.locator("button[data-action=step-back]").click()
+    assert ap.step() == 6
+    scrub = bar.locator("input[type=range][data-action=scrub]")
+    assert scrub.get_attribute("max") == str(8 * 10 - 1)
+    scrub.fill("42")
+    assert ap.step() == 42 and "step-fig=42" in page.url
+    bar.locator("button[data-action=play]").click()
+    page.wait_for_function("window.figs.fig.player.step >= 45", timeout=10_000)
+    bar.locator("button[data-action=pause]").click()
+    paused_at = ap.step()
+    page.wait_for_timeout(300)
+    assert ap.step() == paused_at and f"step-fig={paused_at}" in page.url
+    bar.focus()
+    page.keyboard.press("ArrowRight")
+    assert ap.step() == (paused_at + 1) % 80
+    assert not ap.errors
+
+
+def test_same_step_same_picture_after_scrubbing_around(ap):
+    expr, _ = operands()
+    scene = mmcore.layout(expr.partition(i=2, k=2), anim="vmprod", gap=2)
+    ap.add_scene("blk", scene.to_bytes())
+    ap.mount("blk", query="?step-fig=2")
+    first = ap.screenshot()
+    ap.call("(fig.player.setStep(0), 0)")
+    other = ap.screenshot()
+    ap.call("(fig.player.setStep(2), 0)")
+    again = ap.screenshot()
+    assert np.array_equal(first, again)
+    assert (np.abs(first - other).sum(axis=2) > 40).sum() > 50
+    assert not ap.errors
+
+
+def test_autoplay_without_a_url_step_and_still_scenes_get_no_controls(ap):
+    expr, _ = operands()
+    ap.add_scene("auto", mmcore.layout(expr, anim="mvprod", anim_speed=60).to_bytes())
+    ap.mount("auto")
+    ap.page.wait_for_function("window.figs.fig.player.step >= 3", timeout=10_000)
+    ap.add_scene("still", mmcore.layout(expr).to_bytes())
+    ap.mount("still", fig_id="still")
+    assert ap.page.locator("#still + .mm-anim").count() == 0
+    assert not ap.errors
