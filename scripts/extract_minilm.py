@@ -36,7 +36,7 @@ DEFAULT_SENTENCES = (
     "He drove to the stadium.",
     "The cat sat on the mat because it was tired.",
 )
-LICENSE_SOURCES = (Path("/usr/share/common-licenses/Apache-2.0"),)  # Debian's copy of the license text
+LICENSE = ROOT.joinpath(*SITE_DIR, "LICENSE-Apache-2.0.txt")  # the Apache License 2.0 text, kept in the repository
 
 
 def download() -> Path:
@@ -126,10 +126,9 @@ python scripts/extract_minilm.py --download
 ```
 """
     (out.parent / "README.md").write_text(text, encoding="utf-8")
-    for license_path in LICENSE_SOURCES:
-        if license_path.is_file():
-            shutil.copyfile(license_path, out.parent / "LICENSE-Apache-2.0.txt")
-            break
+    target = out.parent / LICENSE.name
+    if LICENSE.is_file() and target.resolve() != LICENSE.resolve():
+        shutil.copyfile(LICENSE, target)
 
 
 def main(argv: list[str] | None = None) -> int:
