@@ -356,3 +356,47 @@ def test_decoder_rejects_bad_blobs_clearly(fresh):
     assert "at least 12" in msgs[0]
     assert '"XXXX"' in msgs[1] and '"MMSC"' in msgs[1]
     assert "version 9" in msgs[2]
+
+
+def test_hover_tooltip_names_the_dot_product_and_highlights_sources(fresh):
+    import mmcore
+
+    rp = fresh
+    A = mmcore.matrix("A", 6, 5, init="rows")
+    B = mmcore.matrix("B", 5, 7, init="cols")
+    scene = mmcore.layout(A @ B)
+    rp.add_scene("hov", scene.to_bytes())
+    rp.mount("hov")
+    face = scene.face("")
+    xy = project(rp, [face.position(4, 5).tolist()])[0]
+    rp.page.mouse.move(xy[0] + 40, xy[1] + 40)
+    rp.page.mouse.move(xy[0], xy[1])
+    rp.page.wait_for_function("() => !document.querySelector('#fig .mm-fig__tip').hidden")
+    text = rp.page.text_content("#fig .mm-fig__tip")
+    assert text.startswith(f"{face.name} [4, 5] = ")
+    assert float(text.split("\n")[0].split("= ")[1]) == pytest.approx(float(face.values[4, 5]), rel=1e-4)
+    assert "dot(row 4 of A, column 5 of B)" in text
+    hl = rp.page.evaluate("""() => { const out = {}; window.figs.fig.threeScene.traverse(o => {
+        if (o.userData.face) { const h = o.material.uniforms.highlight.value; out[o.userData.face.path] = [h.x, h.y]; } });
+        return out; }""")
+    assert hl[""] == [4, 5] and hl["L"] == [4, -1] and hl["R"] == [-1, 5]
+    rp.page.mouse.move(2, 2)   # off the figure: tooltip and highlights go away
+    rp.page.wait_for_function("() => document.querySelector('#fig .mm-fig__tip').hidden")
+
+
+def test_export_png_is_twice_the_canvas_size(fresh):
+    import io
+
+    from PIL import Image
+
+    rp = fresh
+    rp.add_scene("png", single_face_scene(np.eye(3)))
+    rp.mount("png", width=320, height=200)
+    data = rp.page.evaluate("""async () => { const b = await window.figs.fig.exportPNG(2);
+        return Array.from(new Uint8Array(await b.arrayBuffer())); }""")
+    img = Image.open(io.BytesIO(bytes(data)))
+    assert img.size == (640, 400)
+    px = np.asarray(img.convert("RGB")).astype(int)
+    coloured = (np.abs(px - expected_rgb(1.0, 0.0, 1.0)).max(axis=-1) <= 8).sum()
+    assert coloured > 300   # the three discs are in the image
+    assert rp.page.evaluate("() => window.figs.fig.renderer.getPixelRatio()") == 1

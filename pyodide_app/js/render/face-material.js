@@ -41,7 +41,7 @@ uniform vec3 markColor;      // NaN / Infinity
 uniform vec3 gridColor;
 uniform float gridAlpha;
 uniform float opacity;
-uniform ivec2 highlight;     // (row, col) of a highlighted element or (-1, -1)
+uniform ivec2 highlight;     // (row, col): that element ringed; (row, -1): that row; (-1, col): that column; (-1, -1): none
 in vec2 vCell;
 out vec4 outColor;
 
@@ -129,6 +129,10 @@ void main() {
     if (highlight.x == r && highlight.y == c) {
       g = max(g, 1.0 - smoothstep(0.0, 1.5 * pw, abs(dist - 0.5)));
     }
+  }
+  // Row or column highlight (the arguments of a hovered result element): a translucent band.
+  if ((highlight.x == r && highlight.y < 0) || (highlight.y == c && highlight.x < 0)) {
+    g = max(g, 0.3);
   }
 
   float outA = alpha + g * (1.0 - alpha);

@@ -24,6 +24,9 @@ const CSS = `
 .mm-fig__legend-bar { display: block; width: 160px; height: 10px; }
 .mm-fig__legend-ends { display: flex; justify-content: space-between; width: 160px; }
 .mm-fig__legend-mode { opacity: 0.8; max-width: 220px; }
+.mm-fig__tip { position: absolute; pointer-events: none; white-space: pre; z-index: 2; padding: 3px 6px;
+  border-radius: 3px; font: 12px/1.35 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
+  color: var(--mm-fig-text); background: var(--mm-fig-button); border: 1px solid var(--mm-fig-line); }
 .mm-fig__message { position: absolute; inset: 0; display: flex; align-items: center; justify-content: center;
   padding: 1em; text-align: center; color: var(--mm-fig-text); }
 `;
@@ -37,6 +40,7 @@ export const BUTTONS = [
   ["left", "Left", "View from the left"],
   ["isometric", "Iso", "Isometric view"],
   ["spin", "Spin", "Auto-spin (space bar)"],
+  ["png", "PNG", "Save the figure as a PNG image (2x)"],
 ];
 
 function injectStyle(doc) {

@@ -20,6 +20,7 @@ import { createLabels } from "./labels.js";
 import { createGuides } from "./guides.js";
 import { createLegend } from "./legend.js";
 import { createFigureShell } from "./figure-ui.js";
+import { createHover } from "./hover.js";
 import { paletteFor } from "./themes.js";
 import {
   mmFov, boxRadius, presetView, fitCamera, orbitY, dolly, panSideways, clipPlanes,
@@ -113,6 +114,8 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
     controls.addEventListener("end", endInteraction);
     resize();
   }
+
+  const hover = renderer ? createHover({ canvas, camera, wrapper, requestRender }) : null;
 
   const resizeObserver = new ResizeObserver(() => {
     sizeWrapper();
@@ -229,6 +232,7 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
   function action(name) {
     if (!renderer) return;
     if (name === "spin") return setSpin(!state.spin);
+    if (name === "png") return void downloadPNG();
     if (name === "fit") {
       fitCamera(camera, controls.target, radius);
       controls.update();
@@ -281,6 +285,7 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
     group.add(labels.group);
     parts.push(labels);
     three.add(group);
+    if (hover) hover.setFaces(parts.filter((p) => p.mesh).map((p) => p.mesh), group, decoded.gap);
     return { group, parts, deco, labels };
   }
 
@@ -313,6 +318,38 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
     if (frameRequest) { cancelAnimationFrame(frameRequest); frameRequest = 0; }
     renderNow();
     await new Promise((resolve) => requestAnimationFrame(() => resolve()));
+  }
+
+  /**
+   * The figure as a PNG at `scale` times the current canvas resolution.
+   * @returns {Promise<Blob>}
+   */
+  async function exportPNG(scale = 2) {
+    if (!renderer) throw new Error("no figure to export: WebGL2 is not available");
+    const before = renderer.getPixelRatio();
+    renderer.setPixelRatio(basePixelRatio * scale);
+    let blob;
+    try {
+      renderNow();
+      // read the drawing buffer in the same task as the render (preserveDrawingBuffer is off)
+      const url = canvas.toDataURL("image/png");
+      blob = await (await fetch(url)).blob();
+    } finally {
+      renderer.setPixelRatio(before);
+      renderNow();
+    }
+    return blob;
+  }
+
+  async function downloadPNG() {
+    const blob = await exportPNG(2);
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = `${(label || (scene && scene.title) || "figure").replace(/[^\w@ .=-]+/g, "_").trim() || "figure"}.png`;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
   }
 
   function setTheme(name) {
@@ -366,6 +403,7 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
     wrapper.removeEventListener("keydown", onKey);
     canvas.removeEventListener("webglcontextlost", onContextLost);
     clearContent();
+    if (hover) hover.dispose();
     if (controls) controls.dispose();
     if (renderer) {
       renderer.dispose();
@@ -388,12 +426,13 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
   }
 
   const figure = {
-    canvas, setScene, setTheme, dispose, getState, setState, project,
+    canvas, setScene, setTheme, dispose, getState, setState, project, exportPNG,
     /** Render one frame now (synchronously); for tests and export. */
     render: () => renderNow(),
     get scene() { return scene; },
     get camera() { return camera; },
     get threeScene() { return three; },
+    get hover() { return hover; },
     get renderer() { return renderer; },
     get disposed() { return disposed; },
     action,
