@@ -87,9 +87,7 @@ def _base(init: str, i: np.ndarray, j: np.ndarray, h: int, w: int, rng, expr: st
     if init == "uniform":
         return rng.random(shape)
     if init == "gaussian":
-        u = 1.0 - rng.random(shape)
-        v = rng.random(shape)
-        return 0.5 + 0.5 * (np.sqrt(-2.0 * np.log(u)) * np.cos(2.0 * math.pi * v))
+        return _gaussian(rng, shape)
     if init == "tril mask":
         return (j <= i).astype(np.float64)
     if init == "triu mask":
@@ -104,6 +102,28 @@ def _base(init: str, i: np.ndarray, j: np.ndarray, h: int, w: int, rng, expr: st
     if init == "url":
         return _wrap_rows(_load_rows(url, data), h, w)
     raise MMError(f"unknown init {init!r}: expected one of {', '.join(INIT_NAMES)}")
+
+
+def _gaussian(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
+    """mm's Box–Muller: u = 1 - rand(), v = rand(), z = sqrt(-2 ln u)·cos(2πv), 0.5 + 0.5·z;
+    in place, a block of rows at a time (all u of a block are drawn before its v)."""
+    h, w = shape
+    out = np.empty(shape)
+    step = max(1, (1 << 15) // max(w, 1))
+    for r in range(0, h, step):
+        u = out[r:r + step]
+        rng.random(out=u)
+        np.subtract(1.0, u, out=u)
+        np.log(u, out=u)
+        u *= -2.0
+        np.sqrt(u, out=u)
+        v = rng.random(u.shape)
+        v *= 2.0 * math.pi
+        np.cos(v, out=v)
+        u *= v
+        u *= 0.5
+        u += 0.5
+    return out
 
 
 def init_values(init: str, h: int, w: int, *, min: float = -1.0, max: float = 1.0,

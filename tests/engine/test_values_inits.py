@@ -67,7 +67,7 @@ def test_gaussian_is_box_muller_mean_half_sd_half_then_range():
     # the same draws through the default range -1..1: -1 + 2·f, so N(0, 1)
     ranged = init_values("gaussian", 200, 200, rng=np.random.default_rng(1))
     np.testing.assert_allclose(ranged, -1 + 2 * raw.astype(np.float64), atol=1e-6)
-    # the formula, element by element, from the same generator stream
+    # the formula, element by element, from the same generator stream (u then v per block)
     g = np.random.default_rng(5)
     u, v = 1 - g.random((3, 4)), g.random((3, 4))
     expect = 0.5 + 0.5 * np.sqrt(-2 * np.log(u)) * np.cos(2 * np.pi * v)
