@@ -63,9 +63,9 @@ def trace_names(config: GPTConfig = SORTER_CONFIG) -> tuple[str, ...]:
     return ("idx", "tok_emb", "pos_emb", "emb") + per_layer + ("ln_f", "logits", "probs")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Trace(Mapping):
-    """Every intermediate of one forward pass, by name (a read-only mapping)."""
+    """Every intermediate of one forward pass, by name (a read-only mapping; compared by identity)."""
 
     config: GPTConfig
     arrays: dict[str, np.ndarray] = field(repr=False)
