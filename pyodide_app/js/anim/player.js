@@ -18,6 +18,7 @@ import { paletteFor } from "../render/themes.js";
 
 const BIG = 1 << 30;
 const URL_EVERY_MS = 1000;
+const SLOW_FRAME_MS = 34;        // playing frames slower than this (median of 5) halve the resolution
 
 function prefersReducedMotion() {
   return typeof matchMedia === "function" && matchMedia("(prefers-reduced-motion: reduce)").matches;
@@ -51,6 +52,10 @@ export function createPlayer(fig, container, { key = "fig", urlState = true } = 
   const state = { step: 0, playing: false, speed: 20, normalize: false, loop: true };
   let clock = { t0: 0, step0: 0 };
   let captured = null;
+  const frameTimes = [];
+  let lastFrameAt = 0;
+  let pixelScale = 1;
+  const basePixelRatio = () => Math.min((typeof window !== "undefined" && window.devicePixelRatio) || 1, 2);
 
   // The three.js scene: the figure's getter when it has one, else the one it renders.
   const renderer = fig.renderer;
@@ -193,9 +198,33 @@ export function createPlayer(fig, container, { key = "fig", urlState = true } = 
     writeURL(!state.playing);
   }
 
+  // Dense scenes play at half resolution when full-resolution frames are slow (DESIGN §6);
+  // pausing restores the full resolution, so a paused step is always drawn sharp.
+  function adaptResolution(now) {
+    if (lastFrameAt) frameTimes.push(now - lastFrameAt);
+    lastFrameAt = now;
+    if (frameTimes.length > 5) frameTimes.shift();
+    const sorted = [...frameTimes].sort((a, b) => a - b);
+    if (frameTimes.length >= 5 && sorted[2] > SLOW_FRAME_MS && pixelScale > 0.5) {
+      pixelScale = 0.5;
+      renderer.setPixelRatio(basePixelRatio() * pixelScale);
+      frameTimes.length = 0;
+    }
+  }
+
+  function restoreResolution() {
+    frameTimes.length = 0;
+    lastFrameAt = 0;
+    if (pixelScale !== 1 && renderer) {
+      pixelScale = 1;
+      renderer.setPixelRatio(basePixelRatio());
+    }
+  }
+
   function tick(now) {
     raf = 0;
     if (!state.playing || !anim) return;
+    adaptResolution(now);
     const rate = stepRate(anim, state.speed, state.normalize);
     let n = clock.step0 + Math.floor((now - clock.t0) * rate / 1000);
     if (!state.loop && n >= anim.cycle) {
@@ -203,6 +232,7 @@ export function createPlayer(fig, container, { key = "fig", urlState = true } = 
       state.playing = false;
     }
     n = wrapStep(n, anim.cycle);
+    if (!state.playing) restoreResolution();
     if (n !== state.step || !state.playing) {
       state.step = n;
       apply();
@@ -223,6 +253,7 @@ export function createPlayer(fig, container, { key = "fig", urlState = true } = 
     state.playing = false;
     if (raf) cancelAnimationFrame(raf);
     raf = 0;
+    restoreResolution();
   }
 
   function pause() {
@@ -263,5 +294,6 @@ export function createPlayer(fig, container, { key = "fig", urlState = true } = 
     get playing() { return state.playing; },
     get cycle() { return anim ? anim.cycle : 0; },
     get schedule() { return anim; },
+    get pixelScale() { return pixelScale; },
   };
 }
