@@ -19,8 +19,10 @@ from typing import Any
 
 import numpy as np
 
+from ._decor import decorate
 from ._expr import Expr, Leaf, MatMul
 from ._layout import bbox, place
+from .color import color_range
 from ._options import Options
 from ._values import evaluate
 from .errors import MMError
@@ -64,16 +66,6 @@ def abs_range(values: np.ndarray) -> tuple[float, float]:
 
 
 def _color_range(sensitivity: str, local_max: float, local_min: float, global_max: float):
-    try:
-        from .color import color_range
-    except ImportError:  # pragma: no cover - until the values module lands
-        if sensitivity == "global":
-            return 0.0, global_max
-        if sensitivity == "local":
-            return 0.0, local_max
-        if sensitivity == "semilocal":
-            return 0.0, math.sqrt(local_max * global_max)
-        return local_min, local_max
     lo, hi = color_range(sensitivity, local_max, local_min, global_max)
     return float(lo), float(hi)
 
@@ -145,10 +137,6 @@ def layout(expr: Expr, *, compute_values: bool = True, **options: Any) -> Scene:
     viz = dict(opts.viz_dict, sensitivity=opts.sensitivity, global_absmax=global_max)
     scene = Scene(title=expr.text(), gap=float(opts.gap), bbox_min=_vec(lo), bbox_max=_vec(hi), viz=viz,
                   faces=tuple(faces), nodes=tuple(nodes), camera=_camera(opts, lo, hi))
-    try:
-        from ._decor import decorate
-    except ImportError:  # pragma: no cover
-        return attach(scene, anim)
     return attach(decorate(scene, opts), anim)
 
 

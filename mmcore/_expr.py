@@ -23,29 +23,18 @@ import numpy as np
 
 from .errors import MMError
 
-__all__ = ["Expr", "Leaf", "MatMul", "Blocks", "Placement", "matrix", "name", "DEFAULT_INITS"]
+__all__ = ["Expr", "Leaf", "MatMul", "Blocks", "Placement", "matrix", "name"]
 
 _uids = itertools.count(1)
 _NAME_RE = re.compile(r"^\w+[\w.\-!#$%^&/\[\]]*$")
 
-#: init names mm knows (the values engineer's ``_inits.INIT_NAMES`` is the authority when present)
-DEFAULT_INITS = ("rows", "cols", "row major", "col major", "uniform", "gaussian", "pt linear",
-                 "tril mask", "triu mask", "eye", "diff", "expr", "url")
-
-
 def _init_names() -> tuple[str, ...]:
-    try:
-        from ._inits import INIT_NAMES
-    except ImportError:  # pragma: no cover - until the values module lands
-        return DEFAULT_INITS
+    from ._inits import INIT_NAMES
     return tuple(INIT_NAMES)
 
 
-def _epilog_names() -> tuple[str, ...] | None:
-    try:
-        from ._epilogs import EPILOG_NAMES
-    except ImportError:  # pragma: no cover
-        return None
+def _epilog_names() -> tuple[str, ...]:
+    from ._epilogs import EPILOG_NAMES
     return tuple(EPILOG_NAMES)
 
 
@@ -182,9 +171,8 @@ class MatMul(Expr):
             raise MMError(f"cannot multiply {self.left.text(False)} ({h}×{d}) by "
                           f"{self.right.text(False)} ({d2}×{w}): inner dimensions {d} and {d2} differ")
         names = _epilog_names()
-        if not isinstance(self.epilog, str) or (names is not None and self.epilog not in names):
-            allowed = ", ".join(names) if names else "an epilog name"
-            raise MMError(f"epilog: expected one of {allowed}; got {self.epilog!r}")
+        if not isinstance(self.epilog, str) or self.epilog not in names:
+            raise MMError(f"epilog: expected one of {', '.join(names)}; got {self.epilog!r}")
 
     @property
     def shape(self) -> tuple[int, int]:

@@ -25,7 +25,7 @@ from ._expr import Blocks, Expr, Leaf, MatMul, Placement
 from ._options import Options
 from ._schemes import child_placement
 
-__all__ = ["Xform", "Slot", "NodeGeometry", "FaceGeometry", "place"]
+__all__ = ["Xform", "NodeGeometry", "FaceGeometry", "place", "bbox", "lifted_blocks"]
 
 _I3 = np.eye(3)
 _RX_PI = np.diag([1.0, -1.0, -1.0])

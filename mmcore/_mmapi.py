@@ -17,15 +17,13 @@ Example:
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import urllib.parse
 from typing import Any
 
 import numpy as np
 
 from ._expr import Expr, Leaf, MatMul
 from ._layout import place
+from ._mmlink import make_mm_link, parse_mm_link
 from ._options import Options
 from ._params import params_to_expr
 from .errors import MMError
@@ -36,18 +34,6 @@ MM_URL = "https://bhosmer.github.io/mm/index.html"
 _MAX_LITERAL = 4096
 
 _ANIM = {"fuse": "none", "speed": 20, "hide inputs": False, "alg": "none", "spin": 0, "folder": "closed"}
-
-
-def _parse_link(text: str) -> dict:
-    try:
-        from ._mmlink import parse_mm_link
-    except ImportError:  # pragma: no cover - until the values module lands
-        query = text.split("?", 1)[1] if "?" in text else text
-        qs = urllib.parse.parse_qs(query.split("#", 1)[0])
-        if "params" not in qs:
-            raise MMError("mm link: expected ?params=<JSON> (compressed links need mmcore._mmlink)") from None
-        return json.loads(qs["params"][0])
-    return parse_mm_link(text)
 
 
 def from_mm(source: Any) -> MatMul:
@@ -63,7 +49,7 @@ def from_mm(source: Any) -> MatMul:
         raise MMError("from_mm: expected mm params or an mm link, got an empty string")
     if text.startswith("{"):
         return params_to_expr(text)
-    params = _parse_link(text)
+    params = parse_mm_link(text)
     if not isinstance(params, dict):
         raise MMError(f"from_mm: expected the link to hold a params object, got {type(params).__name__}")
     return params_to_expr(params)
@@ -150,9 +136,4 @@ def to_mm(expr: Expr, compress: bool | None = None, **options: Any) -> str:
         expr = expr.placed(root_place["polarity"], root_place["left_placement"],
                            root_place["right_placement"], root_place["result_placement"])
     params = expr_to_params(expr, opts)
-    try:
-        from ._mmlink import make_mm_link
-    except ImportError:  # pragma: no cover - until the values module lands
-        return MM_URL + "?params=" + urllib.parse.quote(json.dumps(params, separators=(",", ":")), safe="")
-    link = make_mm_link(params, compress=compress)
-    return link if link.startswith("http") else MM_URL + (link if link.startswith("?") else "?" + link)
+    return make_mm_link(params, compress=compress, base=MM_URL)

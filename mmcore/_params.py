@@ -29,7 +29,7 @@ from ._expr import Blocks, Expr, Leaf, MatMul, Placement, _epilog_names, _init_n
 from ._options import SCHEMES, SENSITIVITIES, VIZ_DEFAULTS, Options
 from .errors import MMError
 
-__all__ = ["params_to_expr", "expr_to_params"]
+__all__ = ["params_to_expr"]
 
 
 def _fail(path: str, expected: str, got: Any) -> MMError:
@@ -160,7 +160,7 @@ def _build(d: dict, path: str, side: str, forced_h: int | None) -> Expr:
     right = _build(d.get("right", {}), f"{path}.right", "R", left.shape[1])
     names = _epilog_names()
     epilog = _str(d, "epilog", path, "none")
-    if names is not None and epilog not in names:
+    if epilog not in names:
         raise _fail(f"{path}.epilog", "one of " + ", ".join(json.dumps(a) for a in names), epilog)
     node = MatMul(left, right, epilog=epilog, blocks=_blocks(d, path), placement=_placement(d, path))
     name = _str(d, "name", path, "")

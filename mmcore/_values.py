@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._epilogs import matmul_values
 from ._expr import Expr, Leaf, MatMul
-from .errors import MMError
+from ._inits import init_values
 
 __all__ = ["evaluate", "Values", "leaf_order"]
 
@@ -57,48 +58,15 @@ def leaf_order(expr: Expr) -> list[Leaf]:
     return list(seen.values())
 
 
-def _fallback_init(leaf: Leaf, rng: np.random.Generator) -> np.ndarray:  # pragma: no cover
-    i = np.arange(leaf.h, dtype=np.float64)[:, None]
-    j = np.arange(leaf.w, dtype=np.float64)[None, :]
-    h, w = leaf.h, leaf.w
-    table = {
-        "rows": lambda: np.broadcast_to(i / (h - 1) if h > 1 else 0 * i, (h, w)),
-        "cols": lambda: np.broadcast_to(j / (w - 1) if w > 1 else 0 * j, (h, w)),
-        "row major": lambda: (i * w + j) / (h * w - 1) if h * w > 1 else 0 * (i + j),
-        "col major": lambda: (j * h + i) / (h * w - 1) if h * w > 1 else 0 * (i + j),
-        "eye": lambda: (i == j) * 1.0, "tril mask": lambda: (j <= i) * 1.0,
-        "triu mask": lambda: (j >= i) * 1.0, "diff": lambda: (i == j) * 1.0 - (i == j + 1),
-        "uniform": lambda: rng.random((h, w)), "gaussian": lambda: rng.normal(0.5, 0.5, (h, w)),
-        "pt linear": lambda: (2 * rng.random((h, w)) - 1) / np.sqrt(w),
-    }
-    if leaf.init not in table:
-        return np.zeros((h, w), np.float32)   # temporary until mmcore._inits lands
-    v = np.asarray(table[leaf.init](), dtype=np.float64)
-    if leaf.init in ("rows", "cols", "row major", "col major", "uniform", "gaussian") and \
-            (leaf.min != 0 or leaf.max != 1):
-        v = leaf.min + max(0.0, leaf.max - leaf.min) * v
-    return np.ascontiguousarray(v, dtype=np.float32)
-
-
 def _leaf_values(leaf: Leaf, rng: np.random.Generator) -> np.ndarray:
     if leaf.data is not None:
         return leaf.data
-    try:
-        from ._inits import init_values
-    except ImportError:  # pragma: no cover - until the values module lands
-        return _fallback_init(leaf, rng)
     arr = init_values(leaf.init, leaf.h, leaf.w, min=leaf.min, max=leaf.max, dropout=leaf.dropout,
                       expr=leaf.expr, url=leaf.url, rng=rng)
     return np.asarray(arr, dtype=np.float32)
 
 
 def _matmul(left: np.ndarray, right: np.ndarray, epilog: str) -> np.ndarray:
-    try:
-        from ._epilogs import matmul_values
-    except ImportError:  # pragma: no cover
-        acc = left.astype(np.float64) @ right.astype(np.float64)
-        acc[np.isnan(acc)] = 0.0
-        return acc.astype(np.float32)
     return matmul_values(left, right, epilog)
 
 
