@@ -57,7 +57,7 @@ export function mountCell(root, ctx) {
   };
 
   // -- figure -------------------------------------------------------------------------------------------
-  const figure = createFigure(figureEl, { theme: ctx.theme, label: figureEl.getAttribute("aria-label") || `figure ${id}` });
+  const figure = safeFigure(figureEl, ctx.theme, figureEl.getAttribute("aria-label") || `figure ${id}`, setStatus);
   const draw = async (buffer) => {
     await figure.setScene(buffer);
     if (mounted && !firstFrameMarked) {
@@ -126,7 +126,9 @@ export function mountCell(root, ctx) {
         const e = err instanceof CellError ? err.error : { type: "Error", message: String(err?.message || err), traceback: String(err?.stack || err) };
         setState("error");
         setStatus(e.line ? `${e.message} (line ${e.line})` : e.message);
-        setOutput((streamed || (err instanceof CellError ? err.stdout : "")) + (e.traceback || e.message), true);
+        const printed = streamed || (err instanceof CellError ? err.stdout : "");
+        const sep = printed && !printed.endsWith("\n") ? "\n" : "";
+        setOutput(printed + sep + (e.traceback || e.message), true);
       }
     } finally {
       offProgress();
@@ -213,4 +215,23 @@ export function mountCell(root, ctx) {
       delete root.dataset.mmLive;
     },
   };
+}
+
+/**
+ * The renderer's figure, or (when it cannot be created, e.g. a renderer bug) a stand-in whose setScene
+ * rejects with the reason, so the editor and Run still work and the reader sees what went wrong.
+ */
+function safeFigure(el, theme, label, setStatus) {
+  try {
+    return createFigure(el, { theme, label });
+  } catch (err) {
+    console.error("mm: the figure could not be created", err);
+    const reason = `The figure could not be drawn: ${err?.message || err}`;
+    setStatus(reason);
+    return {
+      setScene: () => Promise.reject(new Error(reason)),
+      setTheme: () => {},
+      dispose: () => {},
+    };
+  }
 }

@@ -27,7 +27,6 @@ import { classHighlighter } from "@lezer/highlight";
 export function createEditor(parent, code, opts = {}) {
   const runKeys = keymap.of([
     { key: "Mod-Enter", preventDefault: true, run: () => { opts.onRun?.(); return true; } },
-    { key: "Shift-Enter", preventDefault: true, run: () => { opts.onRun?.(); return true; } },
   ]);
   let silent = false;
   const state = EditorState.create({
