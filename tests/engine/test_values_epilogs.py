@@ -49,6 +49,11 @@ def test_gelu_uses_as_erf_and_textbook_uses_exact_erf():
     book = np.array([[x * (1 + math.erf(x / math.sqrt(2))) / 2 for x in xs[0]]])
     assert np.array_equal(ep(xs, "gelu"), mm.astype(np.float32))
     np.testing.assert_allclose(ep(xs, "gelu", textbook=True), book, rtol=3e-7, atol=1e-7)
+    # far tail: textbook keeps the tiny negative values (x·erfc(-x/√2)/2), mm's A&S gives 0
+    tail = ep([[-10.0, -12.0]], "gelu", textbook=True)[0]
+    expect = [v * math.erfc(-v / math.sqrt(2)) / 2 for v in (-10.0, -12.0)]
+    np.testing.assert_allclose(tail, expect, rtol=3e-7)
+    assert ep([[-10.0]], "gelu")[0, 0] == 0
 
 
 def test_softmax_row_max_starts_at_zero():
