@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import pathlib
 import shutil
 import subprocess
@@ -204,9 +205,19 @@ def build_mmcore_wheel(tmp: pathlib.Path) -> pathlib.Path:
     return compiled[0]
 
 
+def served_wheel_name(wheel_name: str, key: str) -> str:
+    """``mmcore-0.1.0-cp312-none-any.whl`` -> ``mmcore-0.1.0+<key[:10]>-cp312-none-any.whl``.
+
+    A new name for every change of the sources, so a browser never pairs a cached old wheel with a new
+    lock (Pyodide checks the sha256 and would refuse it); a local version label is a valid wheel name.
+    """
+    name, version, rest = wheel_name.split("-", 2)
+    return f"{name}-{version.split('+')[0]}+{key[:10]}-{rest}"
+
+
 def custom_lock(compiled_lock: dict, wheel: pathlib.Path) -> dict:
     """The shipped packages of ``compiled_lock`` plus an ``mmcore`` entry (depends on numpy)."""
-    version = wheel.name.split("-")[1]
+    version = wheel.name.split("-")[1].split("+")[0]
     packages = {name: compiled_lock["packages"][name] for name in SHIPPED}
     packages["mmcore"] = {
         "name": "mmcore", "version": version, "file_name": wheel.name, "install_dir": "site",
@@ -218,29 +229,37 @@ def custom_lock(compiled_lock: dict, wheel: pathlib.Path) -> dict:
 
 def assemble_dist(compiled: pathlib.Path) -> pathlib.Path:
     out = WORK / "dist" / PYODIDE_VERSION
-    key = f"{(compiled / '.stamp').read_text()} {sources_key()}"
+    src_key = sources_key()
+    key = f"{(compiled / '.stamp').read_text()} {src_key}"
     if stamp_ok(out, key):
         return out
+    new = out.with_name(f"{out.name}.new-{os.getpid()}")  # built aside, then swapped in: readers never see half
+    shutil.rmtree(new, ignore_errors=True)
+    new.mkdir(parents=True)
     with tempfile.TemporaryDirectory(prefix="mmcore-wheel-") as tmp:
         wheel = build_mmcore_wheel(pathlib.Path(tmp))
-        shutil.rmtree(out, ignore_errors=True)
         compiled_lock = json.loads((compiled / "pyodide-lock.json").read_text())
-        out.mkdir(parents=True)
         for name in CORE_FILES:
             if name not in ("pyodide-lock.json", "package.json"):
-                shutil.copy2(compiled / name, out / name)
+                shutil.copy2(compiled / name, new / name)
         for name in SHIPPED:
-            shutil.copy2(compiled / compiled_lock["packages"][name]["file_name"], out)
-        shutil.copy2(wheel, out / wheel.name)
-    lock = custom_lock(compiled_lock, out / wheel.name)
+            shutil.copy2(compiled / compiled_lock["packages"][name]["file_name"], new)
+        served = new / served_wheel_name(wheel.name, src_key)
+        shutil.copy2(wheel, served)
+    lock = custom_lock(compiled_lock, served)
     if lock["info"].get("version") != PYODIDE_VERSION:
         raise BuildError(f"lock info.version is {lock['info'].get('version')!r}, expected {PYODIDE_VERSION!r}")
-    (out / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True))
+    (new / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True))
     for name, entry in lock["packages"].items():  # the lock the browser reads must match what is served
-        if sha256(out / entry["file_name"]) != entry["sha256"]:
+        if sha256(new / entry["file_name"]) != entry["sha256"]:
             raise BuildError(f"custom lock entry {name} does not match {entry['file_name']}")
-    print(f"[pyodide]   mmcore wheel: {wheel.name}")
-    write_stamp(out, key)
+    write_stamp(new, key)
+    old = out.with_name(f"{out.name}.old-{os.getpid()}")
+    if out.exists():
+        out.rename(old)
+    new.rename(out)
+    shutil.rmtree(old, ignore_errors=True)
+    print(f"[pyodide]   mmcore wheel: {served.name}")
     return out
 
 

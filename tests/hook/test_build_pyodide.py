@@ -65,6 +65,19 @@ def test_custom_lock_keeps_shipped_packages_and_adds_mmcore(tmp_path):
     assert json.loads(json.dumps(custom)) == custom
 
 
+def test_served_wheel_name_changes_with_the_sources_and_stays_a_wheel_name():
+    a = bp.served_wheel_name("mmcore-0.1.0-cp312-none-any.whl", "0123456789abcdef")
+    b = bp.served_wheel_name("mmcore-0.1.0-cp312-none-any.whl", "fedcba9876543210")
+    assert a == "mmcore-0.1.0+0123456789-cp312-none-any.whl" and a != b
+    assert bp.served_wheel_name(a, "fedcba9876543210") == b
+
+
+def test_custom_lock_version_drops_the_local_label(tmp_path):
+    wheel = tmp_path / "mmcore-0.1.0+0123456789-cp312-none-any.whl"
+    wheel.write_bytes(b"w")
+    assert bp.custom_lock(_index(tmp_path), wheel)["packages"]["mmcore"]["version"] == "0.1.0"
+
+
 def test_the_built_index_is_consistent_when_present():
     """The real dist (when make site has run): every lock entry matches its file; version 0.27.7."""
     dist = bp.WORK / "dist" / bp.PYODIDE_VERSION
