@@ -33,7 +33,7 @@ def name_size(legends: float, shape: tuple[int, int], name: str) -> float:
     size = legends * float(np.cbrt(shape[0] * shape[1])) / 10
     if len(name) > 8:
         size *= 8 / len(name)
-    return size
+    return round(size, 6)       # cbrt may differ in the last bit between libms: keep bytes identical
 
 
 def _v(a) -> tuple[float, float, float]:
@@ -166,7 +166,7 @@ def _arrows(scene: Scene, opts) -> list[Arrow]:
     for node in scene.nodes:
         centre = _node_centre(node)
         result = _centre(faces[node.path])
-        size = float(opts.flow_guides) * float(np.cbrt(np.prod(node.extent))) / 6
+        size = round(float(opts.flow_guides) * float(np.cbrt(np.prod(node.extent))) / 6, 6)
         end = centre + 0.75 * (result - centre)
         for side, path in (("left", node.left), ("right", node.right)):
             start = centre + 0.75 * (_centre(faces[path]) - centre)
