@@ -130,14 +130,19 @@ export function createHover({ canvas, camera, wrapper, requestRender }) {
     const found = pick(clientX, clientY);
     if (!found) return hide();
     const key = `${found.face.path}:${found.row}:${found.col}`;
+    if (key !== current) {
+      const lines = describeElement(found.face, found, (p) => byPath.get(p)?.userData.face);
+      tip.textContent = lines.join("\n");
+      tip.hidden = false;
+    }
+    // beside the pointer, kept inside the figure
     const rect = wrapper.getBoundingClientRect();
-    tip.style.left = `${Math.min(clientX - rect.left + 14, rect.width - 160)}px`;
-    tip.style.top = `${Math.max(clientY - rect.top - 40, 4)}px`;
+    const x = clientX - rect.left, y = clientY - rect.top;
+    const w = tip.offsetWidth, h = tip.offsetHeight;
+    tip.style.left = `${Math.max(2, x + 14 + w > rect.width ? x - 14 - w : x + 14)}px`;
+    tip.style.top = `${Math.max(2, Math.min(y - h - 8, rect.height - h - 2))}px`;
     if (key === current) return;
     current = key;
-    const lines = describeElement(found.face, found, (p) => byPath.get(p)?.userData.face);
-    tip.textContent = lines.join("\n");
-    tip.hidden = false;
     clearHighlights();
     setHighlight(found.face.path, found.row, found.col);
     if (found.face.kind === "result" && Array.isArray(found.face.inputs) && found.face.inputs.length === 2) {

@@ -43,7 +43,25 @@ export function paletteFor(theme, element) {
   let background = base.background;
   if (element && typeof getComputedStyle === "function") {
     const css = getComputedStyle(element).getPropertyValue("--md-default-bg-color").trim();
-    if (/^#([0-9a-f]{3}|[0-9a-f]{6})$/i.test(css) || /^rgb/i.test(css) || /^hsl/i.test(css)) background = css;
+    const hex = css ? cssToHex(css) : null;
+    if (hex) background = hex;
   }
   return { ...base, background };
+}
+
+let probe = null;
+
+/**
+ * Any CSS colour the browser understands (e.g. Material's `hsla(225deg, 15%, 14%, 1)`) as "#rrggbb",
+ * or null when it is not an opaque colour.
+ */
+export function cssToHex(css) {
+  if (typeof document === "undefined") return null;
+  probe = probe || document.createElement("canvas").getContext("2d");
+  if (!probe) return null;
+  probe.fillStyle = "#010203";
+  probe.fillStyle = css;
+  const norm = String(probe.fillStyle);
+  if (norm === "#010203" && css.replace(/\s/g, "").toLowerCase() !== "#010203") return null;   // not understood
+  return /^#[0-9a-f]{6}$/i.test(norm) ? norm : null;                                          // rgba(...): translucent
 }
