@@ -24,6 +24,9 @@ void main() {
   gl_Position = projectionMatrix * modelViewMatrix * vec4(position, 1.0);
 }`;
 
+// The animation player (pyodide_app/js/anim/face-patch.js) patches this shader at four anchors:
+// "void main() {", "if (c < 0 || r < 0) discard;", "float v = texelFetch(data, ...);" and
+// "outColor = vec4(outRgb,". Keep those lines as they are.
 const FRAGMENT = /* glsl */ `
 precision highp float;
 precision highp int;
