@@ -157,3 +157,24 @@ def test_autoplay_without_a_url_step_and_still_scenes_get_no_controls(ap):
     ap.mount("still", fig_id="still")
     assert ap.page.locator("#still + .mm-anim").count() == 0
     assert not ap.errors
+
+
+def test_url_step_goes_before_an_mm_link_and_keeps_it_byte_for_byte(ap):
+    ap.open()
+    link = "http://h/playground/?mm=https://bhosmer.github.io/mm/index.html?0=%7B%22a%22:1%7D&1=x&2=y#top"
+    got = ap.page.evaluate("([h]) => window.mmAnim.withStep(h, 'playground-1', 7)", [link])
+    assert got == link.replace("?mm=", "?step-playground-1=7&mm=")
+    again = ap.page.evaluate("([h]) => window.mmAnim.withStep(h, 'playground-1', 9)", [got])
+    assert again == link.replace("?mm=", "?step-playground-1=9&mm=")
+    assert ap.page.evaluate("([h]) => window.mmAnim.readStepFromURL('playground-1', h)", [again]) == 9
+    assert ap.page.evaluate("([h]) => window.mmAnim.withStep(h, 'playground-1', null)", [again]) == link
+
+
+def test_playing_removes_the_step_from_the_url(ap):
+    expr, _ = operands()
+    ap.add_scene("pl", mmcore.layout(expr, anim="vmprod", anim_speed=30).to_bytes())
+    ap.mount("pl", query="?step-fig=2&keep=1")
+    ap.page.locator(".mm-anim button[data-action=play]").click()
+    assert "step-fig" not in ap.page.url and "keep=1" in ap.page.url
+    ap.page.locator(".mm-anim button[data-action=pause]").click()
+    assert f"step-fig={ap.step()}&keep=1" in ap.page.url

@@ -65,3 +65,32 @@ def test_other_animated_cells_autoplay(page, site_url):
         "() => Number(document.querySelector(`[data-mm-cell='anim-head'] [data-mm-figure]`)?.dataset.animStep) > 2",
         timeout=20_000)
     assert page.locator('[data-mm-cell="anim-head"] .mm-anim').get_attribute("data-state") == "playing"
+
+
+def test_an_mm_link_with_an_animation_starts_playing_in_the_playground(page, site_url, built_site):
+    import json
+    import pathlib
+    import urllib.parse
+
+    import mmcore
+    from mmcore._mmapi import expr_to_params
+    from mmcore._options import Options
+
+    from ._cellpage import output, state, wait_state
+    from ._site import site_cells
+
+    playground = next((c for c in site_cells(pathlib.Path(built_site)) if c.autorun == "mm-link"), None)
+    assert playground, "the site has no playground cell"
+    A, B = mmcore.matrix("A", 12, 20, init="rows"), mmcore.matrix("B", 20, 16, init="cols")
+    params = expr_to_params(A @ B, Options())
+    params["anim"].update({"alg": "mvprod", "speed": 30})
+    query = "?params=" + urllib.parse.quote(json.dumps(params, separators=(",", ":")), safe="")
+    goto(page, f"{site_url}{playground.url_path}?mm={urllib.parse.quote(query, safe='')}")
+    wait_state(page, playground.cell_id, ("ready", "error"))
+    assert state(page, playground.cell_id) == "ready", output(page, playground.cell_id)
+    sel = f"[data-mm-cell='{playground.cell_id}']"
+    page.wait_for_function(f"() => Number(document.querySelector(\"{sel} [data-mm-figure]\")?.dataset.animStep) >= 3",
+                           timeout=20_000)
+    bar = page.locator(f"{sel} .mm-anim")
+    assert bar.get_attribute("data-state") == "playing"
+    assert bar.locator("input[data-action=scrub]").get_attribute("max") == str(16 - 1)

@@ -2,7 +2,7 @@
  * The animation player of one figure: plays a scene's schedule (header `anim`) in the renderer.
  * A step sets uniforms only (reveal rule, highlights, plane positions): the product planes are
  * computed in the shader from the argument textures, so playing uploads nothing, and a given step
- * always shows the same picture. The step is kept in the page URL (`?step-<cell id>=N`).
+ * always shows the same picture. A paused figure keeps its step in the page URL (`?step-<cell id>=N`).
  *
  * @example
  *   const player = createPlayer(fig, container, {key: "intro-1"});
@@ -17,7 +17,6 @@ import { createControls } from "./controls.js";
 import { paletteFor } from "../render/themes.js";
 
 const BIG = 1 << 30;
-const URL_EVERY_MS = 1000;
 const SLOW_FRAME_MS = 34;        // playing frames slower than this (median of 5) halve the resolution
 
 function prefersReducedMotion() {
@@ -27,6 +26,19 @@ function prefersReducedMotion() {
 /** The URL parameter that holds the step of the figure with this key. */
 export function stepParam(key) {
   return `step-${key}`;
+}
+
+/**
+ * `href` with `step-<key>=<step>` first in the query (`step` null: without it). The rest of the query
+ * is kept byte for byte (the playground's `mm=` link runs to the end of the query, so the step never
+ * goes after it).
+ */
+export function withStep(href, key, step) {
+  const url = new URL(href);
+  const name = stepParam(key) + "=";
+  const rest = url.search.replace(/^\?/, "").split("&").filter((part) => part && !part.startsWith(name));
+  const query = (step === null ? rest : [name + String(step), ...rest]).join("&");
+  return url.origin + url.pathname + (query ? "?" + query : "") + url.hash;
 }
 
 /** The step stored in the page URL for `key`, or null. */
@@ -48,7 +60,6 @@ export function createPlayer(fig, container, { key = "fig", urlState = true } = 
   let controls = null;
   let group = null;
   let raf = 0;
-  let lastURLWrite = 0;
   const state = { step: 0, playing: false, speed: 20, normalize: false, loop: true };
   let clock = { t0: 0, step0: 0 };
   let captured = null;
@@ -180,14 +191,11 @@ export function createPlayer(fig, container, { key = "fig", urlState = true } = 
     fig.render();
   }
 
-  function writeURL(force = false) {
+  // The URL holds a paused figure's step; a playing figure has none (so a reload plays again).
+  function writeURL() {
     if (!urlState || !anim || typeof history === "undefined") return;
-    const now = performance.now();
-    if (!force && now - lastURLWrite < URL_EVERY_MS) return;
-    lastURLWrite = now;
-    const url = new URL(location.href);
-    url.searchParams.set(stepParam(key), String(state.step));
-    history.replaceState(history.state, "", url);
+    const href = withStep(location.href, key, state.playing ? null : state.step);
+    if (href !== location.href) history.replaceState(history.state, "", href);
   }
 
   function setStep(n) {
@@ -195,7 +203,7 @@ export function createPlayer(fig, container, { key = "fig", urlState = true } = 
     state.step = wrapStep(n, anim.cycle);
     if (state.playing) clock = { t0: performance.now(), step0: state.step };
     apply();
-    writeURL(!state.playing);
+    writeURL();
   }
 
   // Dense scenes play at half resolution when full-resolution frames are slow (DESIGN §6);
@@ -236,7 +244,7 @@ export function createPlayer(fig, container, { key = "fig", urlState = true } = 
     if (n !== state.step || !state.playing) {
       state.step = n;
       apply();
-      writeURL(!state.playing);
+      if (!state.playing) writeURL();
     }
     if (state.playing) raf = requestAnimationFrame(tick);
   }
@@ -246,6 +254,7 @@ export function createPlayer(fig, container, { key = "fig", urlState = true } = 
     state.playing = true;
     clock = { t0: performance.now(), step0: state.step };
     if (controls) controls.update({ ...state, cycle: anim.cycle });
+    writeURL();
     raf = requestAnimationFrame(tick);
   }
 
@@ -260,7 +269,7 @@ export function createPlayer(fig, container, { key = "fig", urlState = true } = 
     if (!anim) return;
     stop();
     apply();
-    writeURL(true);
+    writeURL();
   }
 
   function action(name, value) {
