@@ -126,7 +126,7 @@ def layout(expr: Expr, *, compute_values: bool = True, **options: Any) -> Scene:
             path=ng.path, name=ng.node.label(), epilog=ng.node.epilog, shape=(h, d, ng.node.right.shape[1]),
             blocks=ng.blocks, extent=_vec(ng.extent), origin=_vec(ng.frame.trans),
             axes=tuple(_vec(ng.frame.rot[:, a]) for a in range(3)),
-            left=ng.path + "L", right=ng.path + "R", placement=ng.placement.code()))
+            left=ng.path + "L", right=ng.path + "R", placement=ng.placement.code(), textbook=ng.node.textbook))
 
     if node_geoms:
         lo, hi = bbox(node_geoms)

@@ -164,6 +164,7 @@ class MatMul(Expr):
     blocks: Blocks = Blocks()
     placement: Placement | None = None
     options: Any = None          # root-level layout/colour settings carried from mm (mmcore._options.Options)
+    textbook: bool = False       # the textbook epilog (per-row layernorm, exact GELU, ...) instead of mm's
 
     def __post_init__(self):
         (h, d), (d2, w) = self.left.shape, self.right.shape
@@ -194,9 +195,13 @@ class MatMul(Expr):
             return body if top else f"({body})"
         return body
 
-    def with_epilog(self, epilog: str) -> "MatMul":
-        """A copy whose result goes through ``epilog`` (mm's names: ``relu``, ``softmax(tril(x/sqrt(k)))``, ...)."""
-        return dataclasses.replace(self, epilog=epilog)
+    def with_epilog(self, epilog: str, *, textbook: bool = False) -> "MatMul":
+        """A copy whose result goes through ``epilog`` (mm's names: ``relu``, ``softmax(tril(x/sqrt(k)))``, ...).
+
+        ``textbook=True`` uses the textbook definition where mm has a quirk (layernorm per row,
+        softmax's row maximum from −∞, GELU with the exact erf); mm links cannot carry it.
+        """
+        return dataclasses.replace(self, epilog=epilog, textbook=bool(textbook))
 
     def partition(self, i: int | None = None, j: int | None = None, k: int | None = None) -> "MatMul":
         """A copy split into ``i``/``j``/``k`` blocks (mm propagates them to the children)."""

@@ -84,6 +84,9 @@ def _leaf_params(leaf: Leaf) -> dict:
 
 
 def _node_params(node: MatMul, path: str, geoms: dict) -> dict:
+    if node.textbook and node.epilog != "none":
+        raise MMError(f"to_mm: {node.label()} uses the textbook {node.epilog}; mm has only its own variant "
+                      f"(use with_epilog({node.epilog!r}) without textbook=True)")
     g = geoms[path]
     ib, kb, jb = g.blocks
     pl = g.placement

@@ -66,8 +66,8 @@ def _leaf_values(leaf: Leaf, rng: np.random.Generator) -> np.ndarray:
     return np.asarray(arr, dtype=np.float32)
 
 
-def _matmul(left: np.ndarray, right: np.ndarray, epilog: str) -> np.ndarray:
-    return matmul_values(left, right, epilog)
+def _matmul(left: np.ndarray, right: np.ndarray, epilog: str, textbook: bool) -> np.ndarray:
+    return matmul_values(left, right, epilog, textbook=textbook)
 
 
 def evaluate(expr: Expr, seed: int = 0, *, zeros: bool = False) -> Values:
@@ -97,7 +97,7 @@ def evaluate(expr: Expr, seed: int = 0, *, zeros: bool = False) -> Values:
             return got
         left = visit(node.left)
         right = visit(node.right)
-        arr = _matmul(left, right, node.epilog)
+        arr = _matmul(left, right, node.epilog, node.textbook)
         arr.setflags(write=False)
         out._put(node, arr)
         return arr

@@ -70,7 +70,7 @@ def scene_to_bytes(scene: Scene) -> bytes:
     nodes = [{"path": n.path, "name": n.name, "epilog": n.epilog, "shape": list(n.shape),
               "blocks": list(n.blocks), "extent": _v(n.extent), "origin": _v(n.origin),
               "axes": [_v(a) for a in n.axes], "left": n.left, "right": n.right,
-              "placement": n.placement} for n in scene.nodes]
+              "placement": n.placement, **({"textbook": True} if n.textbook else {})} for n in scene.nodes]
     labels = [{"text": lb.text, "kind": lb.kind, "face": lb.face, "position": _v(lb.position),
                "right": _v(lb.right), "up": _v(lb.up), "size": _f(lb.size)} for lb in scene.labels]
     guides = [{"face": g.face, "lines": arrays.add(g.lines), "corner": [_v(c) for c in g.corner],
@@ -130,7 +130,8 @@ def scene_from_bytes(data) -> Scene:
     nodes = tuple(Node(
         path=n["path"], name=n["name"], epilog=n["epilog"], shape=t(n["shape"]), blocks=t(n["blocks"]),
         extent=t(n["extent"]), origin=t(n["origin"]), axes=t(t(a) for a in n["axes"]),
-        left=n["left"], right=n["right"], placement=n.get("placement", "")) for n in h["nodes"])
+        left=n["left"], right=n["right"], placement=n.get("placement", ""),
+        textbook=bool(n.get("textbook", False))) for n in h["nodes"])
     labels = tuple(Label(lb["text"], lb["kind"], lb["face"], t(lb["position"]), t(lb["right"]),
                          t(lb["up"]), lb["size"]) for lb in h.get("labels", []))
     guides = tuple(Guide(g["face"], arr(g["lines"]), t(t(c) for c in g["corner"]), g["alpha"])

@@ -81,6 +81,7 @@ class Node:
     left: str
     right: str
     placement: str = "-LTF"              # mm's short layout code
+    textbook: bool = False               # the epilog's textbook variant (not mm's)
 
     def corners(self) -> np.ndarray:
         """World images of local (0,0,0) and (EX,EY,EZ), shape (2, 3)."""

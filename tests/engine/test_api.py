@@ -101,3 +101,28 @@ def test_expressions_are_immutable():
     with pytest.raises(Exception):
         node.epilog = "relu"
     assert node.with_epilog("relu") is not node and node.epilog == "none"
+
+
+def test_textbook_epilog_is_a_separate_variant():
+    A = mmcore.matrix("A", 4, 6, init="uniform")
+    B = mmcore.matrix("B", 6, 5, init="uniform")
+    mm = mmcore.layout((A @ B).with_epilog("layernorm"))
+    tb = mmcore.layout((A @ B).with_epilog("layernorm", textbook=True))
+    rows = tb.face("").values.astype(np.float64)
+    np.testing.assert_allclose(rows.mean(axis=1), 0, atol=1e-5)           # per-row layernorm
+    np.testing.assert_allclose(rows.std(axis=1), 1, atol=1e-3)
+    assert not np.allclose(mm.face("").values.mean(axis=1), 0, atol=1e-3)  # mm's is matrix-wide
+    assert tb.node("").textbook and not mm.node("").textbook
+    assert mmcore.Scene.from_bytes(tb.to_bytes()).node("").textbook
+    with pytest.raises(MMError, match="textbook"):
+        mmcore.to_mm((A @ B).with_epilog("layernorm", textbook=True))
+
+
+def test_leaf_from_file(tmp_path):
+    arr = np.arange(6, dtype=np.float32).reshape(2, 3)
+    np.save(tmp_path / "w.npy", arr)
+    np.savez(tmp_path / "ws.npz", first=arr, second=arr.T)
+    np.testing.assert_array_equal(mmcore.layout(mmcore.matrix("w", tmp_path / "w.npy") @ mmcore.matrix("v", 3, 1))
+                                  .face("L").values, arr)
+    leaf = mmcore.matrix("s", str(tmp_path / "ws.npz"), key="second")
+    assert leaf.shape == (3, 2)
