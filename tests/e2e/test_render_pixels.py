@@ -400,3 +400,16 @@ def test_export_png_is_twice_the_canvas_size(fresh):
     coloured = (np.abs(px - expected_rgb(1.0, 0.0, 1.0)).max(axis=-1) <= 8).sum()
     assert coloured > 300   # the three discs are in the image
     assert rp.page.evaluate("() => window.figs.fig.renderer.getPixelRatio()") == 1
+
+
+def test_figure_draws_again_after_context_loss(fresh):
+    rp = fresh
+    rp.add_scene("lost", single_face_scene(np.eye(3)))
+    rp.mount("lost")
+    rp.page.evaluate("""() => new Promise((resolve) => {
+        const f = window.figs.fig, ext = f.renderer.getContext().getExtension('WEBGL_lose_context');
+        f.canvas.addEventListener('webglcontextlost', () => setTimeout(() => ext.restoreContext(), 50), {once: true});
+        f.canvas.addEventListener('webglcontextrestored', () => setTimeout(resolve, 300), {once: true});
+        ext.loseContext(); })""")
+    img = rp.screenshot()
+    assert np.abs(at(img, project(rp, [elem(1, 1)])[0]) - expected_rgb(1.0, 0.0, 1.0)).max() <= 8

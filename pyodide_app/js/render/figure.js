@@ -124,8 +124,12 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
   resizeObserver.observe(container);
   const onKey = (ev) => keyDown(ev);
   wrapper.addEventListener("keydown", onKey);
+  // A context the browser takes away (too many on the page, GPU reset) is drawn again when restored;
+  // three.js re-uploads textures and programs from the data it keeps.
   const onContextLost = (ev) => { ev.preventDefault(); };
+  const onContextRestored = () => { requestRender(); };
   canvas.addEventListener("webglcontextlost", onContextLost);
+  canvas.addEventListener("webglcontextrestored", onContextRestored);
 
   function sizeWrapper() {
     if (ownHeight > 0) {
@@ -402,6 +406,7 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
     resizeObserver.disconnect();
     wrapper.removeEventListener("keydown", onKey);
     canvas.removeEventListener("webglcontextlost", onContextLost);
+    canvas.removeEventListener("webglcontextrestored", onContextRestored);
     clearContent();
     if (hover) hover.dispose();
     if (controls) controls.dispose();
