@@ -141,9 +141,9 @@ def layout(expr: Expr, *, compute_values: bool = True, **options: Any) -> Scene:
 
 
 def _camera(opts: Options, lo, hi) -> Camera:
+    """mm's camera from a link, else mm's default view (−48, 48, 48) scaled to the scene's size."""
     if opts.camera is not None:
         pos, target = opts.camera
         return Camera(_vec(pos), _vec(target))
-    size = float(np.max(np.asarray(hi) - np.asarray(lo)))
-    dist = max(size, 8.0) * 1.1
-    return Camera(_vec(np.array([-1.0, 0.9, 0.7]) * dist), (0.0, 0.0, 0.0))
+    size = max(float(np.max(np.asarray(hi) - np.asarray(lo))), 8.0)
+    return Camera(_vec(np.array([-1.0, 1.0, 1.0]) * round(size * 48 / 37, 6)), (0.0, 0.0, 0.0))

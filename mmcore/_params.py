@@ -142,7 +142,8 @@ def _literal(expr: str, h: int, w: int) -> np.ndarray | None:
 
 def _build(d: dict, path: str, side: str, forced_h: int | None) -> Expr:
     d = _dict(d, path)
-    if path != "params" and not _bool(d, "matmul", path, False):
+    has_children = isinstance(d.get("left"), dict) and isinstance(d.get("right"), dict)
+    if path != "params" and not _bool(d, "matmul", path, has_children):
         name = _str(d, "name", path, side) or side
         h = _pos_int(d, "h", path, 32)
         w = _pos_int(d, "w", path, 32)
