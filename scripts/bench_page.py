@@ -68,9 +68,11 @@ def measure(page, url: str, reload: bool) -> dict:
                            timeout=120_000)
     marks = page.evaluate("""([id]) => ({ready: performance.getEntriesByName('mm:python-ready')[0].startTime,
         done: performance.getEntriesByName('mm:run-done:' + id)[0].startTime,
-        state: document.querySelector(`[data-mm-cell="${id}"]`).dataset.state})""", [cell])
+        state: document.querySelector(`[data-mm-cell="${id}"]`).dataset.state,
+        boot: mmAtlas.runtime.bootTimings})""", [cell])
     return {"cell": cell, "first_frame": round(first_frame), "python_ready": round(marks["ready"] - clicked),
-            "run_done": round(marks["done"] - clicked), "state": marks["state"]}
+            "run_done": round(marks["done"] - clicked), "state": marks["state"],
+            "boot_steps": {k: round(v) for k, v in (marks["boot"] or {}).items()}}
 
 
 def main() -> int:

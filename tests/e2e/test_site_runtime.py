@@ -10,7 +10,8 @@ import urllib.parse
 
 import pytest
 
-from ._cellpage import canvas_png, get_code, goto, has_mark, output, state, wait_mark, wait_mounted, wait_state
+from ._cellpage import (canvas_png, get_code, goto, has_mark, output, run_and_wait, state, wait_mark, wait_mounted,
+                        wait_state)
 from ._pixels import count_foreground, load_png
 from ._site import site_cells
 
@@ -26,19 +27,23 @@ def _pages_with_cells(built_site):
 
 def test_instant_navigation_mounts_the_next_pages_cells(page, site_url, built_site):
     pages = _pages_with_cells(built_site)
-    target = next((p for p, cells in pages.items() if p and any(c.scene for c in cells)
-                   and all(c.autorun == "false" for c in cells)), None)
-    assert target, "no page with prebuilt cells to navigate to"
-    start = next((p for p in ["", *pages] if p != target), "")
+    start = "" if "" in pages else next(iter(pages))
     goto(page, site_url + start)
     old = page.evaluate("[...mmAtlas.cells.keys()]")
     assert old, f"the start page /{start} has no mounted cell"
+    # a link in the page's text or its footer (the nav drawer is closed on narrow layouts) to a page with
+    # prebuilt cells
+    hrefs = page.evaluate("[...document.querySelectorAll('.md-content a[href], .md-footer a[href]')]"
+                          ".map((a) => a.href)")
+    target = next((p for p, cells in pages.items() if p != start and site_url + p in hrefs
+                   and any(c.scene for c in cells) and all(c.autorun == "false" for c in cells)), None)
+    assert target is not None, f"no link from /{start} to a page with prebuilt cells"
     page.evaluate("() => { window.__mmNoReload = 42; }")
-    # a link in the page's text or its footer (the nav drawer is closed on narrow layouts)
-    link = page.evaluate_handle("""(href) => [...document.querySelectorAll('.md-content a[href], .md-footer a[href]')]
-        .find((a) => a.href === href)""", site_url + target)
-    assert link.as_element() is not None, f"no link from /{start} to /{target}"
-    link.as_element().click()
+    page.evaluate("mmAtlas.runtime.boot()")  # a booted worker must survive the page change
+    boots = page.evaluate("mmAtlas.runtime.bootCount")
+    link = page.evaluate_handle("(href) => [...document.querySelectorAll('.md-content a[href], .md-footer a[href]')]"
+                                ".find((a) => a.href === href)", site_url + target)
+    link.as_element().click()  # a real mouse click, which Material's instant navigation intercepts
     page.wait_for_url(site_url + target)
     wait_mounted(page)
     first = next(c for c in pages[target] if c.scene)
@@ -48,6 +53,9 @@ def test_instant_navigation_mounts_the_next_pages_cells(page, site_url, built_si
     assert sorted(mounted) == sorted(c.cell_id for c in pages[target])
     img = load_png(canvas_png(page, first.cell_id))
     assert count_foreground(img) > MIN_FOREGROUND
+    # the worker booted on the first page runs the new page's cell without booting again
+    assert run_and_wait(page, first.cell_id) == "ready", output(page, first.cell_id)
+    assert page.evaluate("mmAtlas.runtime.bootCount") == boots
     # the old page's cells are gone from the page and from the runtime's registry
     assert not set(old) & set(mounted) or start == target
     assert page.evaluate("(ids) => ids.filter((id) => document.querySelector(`[data-mm-cell=\"${id}\"]`))",

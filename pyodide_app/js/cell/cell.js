@@ -77,7 +77,10 @@ export function mountCell(root, ctx) {
   const editor = createEditor(codeEl, mmLink ? programForLink(mmLink) : loadEdit(id) ?? original, {
     label: `Python code of cell ${id}`,
     onRun: () => run(),
-    onChange: (code) => { if (!mmLink) saveEdit(id, code); },
+    onChange: (code) => {
+      if (!mmLink) saveEdit(id, code);
+      ctx.runtime.prewarm(); // the reader is editing: boot Python while they type
+    },
   });
   root.classList.add("mm-cell--live");
   root.dataset.mmLive = "true";

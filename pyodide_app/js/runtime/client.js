@@ -53,6 +53,16 @@ export class PythonRuntime {
     this.bootCount = 0;
     /** @type {{resolve: Function, reject: Function} | null} */
     this.bootWaiters = null;
+    /** @type {Record<string, number> | null} ms of each boot step, from the worker */
+    this.bootTimings = null;
+  }
+
+  /** Boot in the background when the browser is idle (after the reader starts editing). */
+  prewarm() {
+    if (this.ready) return;
+    const start = () => { if (!this.ready) this.boot(); };
+    if ("requestIdleCallback" in window) requestIdleCallback(start, { timeout: 2000 });
+    else setTimeout(start, 200);
   }
 
   /** Subscribe to boot progress; returns the unsubscribe function. */
@@ -126,6 +136,7 @@ export class PythonRuntime {
         break;
       case "ready":
         this.isReady = true;
+        this.bootTimings = msg.timings;
         performance.mark("mm:python-ready");
         this.emitProgress({ stage: "ready", detail: "Python ready" });
         this.bootWaiters.resolve(msg.timings);
