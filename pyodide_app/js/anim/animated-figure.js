@@ -26,6 +26,11 @@ export function createFigure(container, options = {}) {
       console.error(err);
     }
   };
+  const setTheme = fig.setTheme;
+  fig.setTheme = (name) => {
+    setTheme(name);
+    player.setTheme(fig.getState().theme);
+  };
   fig.dispose = () => {
     player.dispose();
     dispose();

@@ -15,6 +15,12 @@ import * as THREE from "three";
 
 export const REVEAL = Object.freeze({ SHOW: 0, HIDE: 1, LEX: 2, RUNNING: 3 });
 
+/** Epilogs the running sum can apply per element in the shader (row-wise ones, softmax and
+ * layernorm, cannot: their running sums are shown before the epilog). */
+export const EPILOG_CODES = Object.freeze({
+  "none": 0, "relu": 1, "gelu": 2, "sigmoid": 3, "silu": 4, "tanh": 5, "x**2": 6, "x/k": 7, "x/sqrt(k)": 8,
+});
+
 export const ANCHORS = Object.freeze({
   main: "void main() {",
   cell: /if \(c < 0 \|\| r < 0\) discard;/,
@@ -31,6 +37,8 @@ uniform sampler2D animR;
 uniform ivec4 animLR;          // (L texture width, K, R texture width, J)
 uniform ivec3 animK;           // (k block size, k to include per block (cur k + 1), last full column or -1 for vvprod)
 uniform int animKCols;         // axpy: the current block-local column (-1: vvprod, every column partial)
+uniform int animEpilog;        // pointwise epilog of the running sum (EPILOG_CODES), -1: none applied
+uniform float animDepth;       // k of the matmul (for x/k and x/sqrt(k))
 
 float animLoad(sampler2D t, int w, int idx) { return texelFetch(t, ivec2(idx % w, idx / w), 0).r; }
 
@@ -39,6 +47,24 @@ bool animVisible(int lr, int lc) {
   if (animMode != 2) return true;
   if (animCur.x == 0) return lr < animCur.y || (lr == animCur.y && lc <= animCur.z);
   return lc < animCur.z || (lc == animCur.z && lr <= animCur.y);
+}
+
+float animErf(float z) {       // Abramowitz & Stegun 7.1.26, as mm
+  float a = abs(z), t = 1.0 / (1.0 + 0.3275911 * a);
+  float y = 1.0 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * exp(-a * a);
+  return sign(z) * y;
+}
+
+float animEpi(float x) {
+  if (animEpilog == 1) return max(x, 0.0);
+  if (animEpilog == 2) return 0.5 * x * (1.0 + animErf(x / sqrt(2.0)));
+  if (animEpilog == 3) return 1.0 / (1.0 + exp(-x));
+  if (animEpilog == 4) return x / (1.0 + exp(-x));
+  if (animEpilog == 5) return tanh(x);
+  if (animEpilog == 6) return x * x;
+  if (animEpilog == 7) return x / animDepth;
+  if (animEpilog == 8) return x / sqrt(animDepth);
+  return x;
 }
 
 float animRunning(int r, int c, int lc) {
@@ -55,7 +81,7 @@ float animRunning(int r, int c, int lc) {
       acc += animLoad(animL, animLR.x, r * K + k) * animLoad(animR, animLR.z, k * J + c);
     }
   }
-  return acc;
+  return animEpi(acc);
 }
 
 vec3 animTint(vec3 rgb, int lr, int lc) {
@@ -94,6 +120,8 @@ export function hookUniforms() {
     animLR: { value: new THREE.Vector4(1, 0, 1, 0) },
     animK: { value: new THREE.Vector3(1, 0, -1) },
     animKCols: { value: -1 },
+    animEpilog: { value: 0 },
+    animDepth: { value: 1 },
   };
 }
 

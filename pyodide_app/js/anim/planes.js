@@ -13,7 +13,7 @@
  *   group.add(planes.group);  planes.update(trackAt(track, step, cycle));  planes.dispose();
  */
 import * as THREE from "three";
-import { createFaceMaterial } from "../render/face-material.js";
+import { createFaceMaterial, setFacePalette } from "../render/face-material.js";
 import { ANCHORS } from "./face-patch.js";
 
 const PLANE_DECLS = /* glsl */ `
@@ -121,7 +121,9 @@ export function createNodePlanes({ track, faces, meshes, scene, palette }) {
       animKRange: { value: new THREE.Vector2(0, 0) }, animReveal: { value: new THREE.Vector3(-1, 0, 0) },
     });
     m.fragmentShader = patchPlane(m.fragmentShader);
-    m.depthWrite = false;
+    // Drawn before the faces and writing depth: a face in front blends over the plane, a face
+    // behind it is hidden where the plane draws (the gaps between discs are discarded, no depth).
+    m.depthWrite = true;
     return m;
   }
 
@@ -129,7 +131,7 @@ export function createNodePlanes({ track, faces, meshes, scene, palette }) {
     mat.uniforms.animKind.value = kind;
     const mesh = new THREE.Mesh(geometry, mat);
     mesh.visible = false;
-    mesh.renderOrder = 1;
+    mesh.renderOrder = -1;
     group.add(mesh);
     planes.push({ kind, mesh, mat, geometry, block, ...extra });
   }
@@ -196,9 +198,7 @@ export function createNodePlanes({ track, faces, meshes, scene, palette }) {
   }
 
   function setPalette(pal) {
-    for (const p of planes) {
-      p.mat.uniforms.gridAlpha.value = pal.gridAlpha;
-    }
+    for (const p of planes) setFacePalette(p.mat, pal);
   }
 
   function dispose() {

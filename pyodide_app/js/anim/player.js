@@ -10,7 +10,7 @@
  *   player.setStep(10); player.play(); player.pause(); player.dispose();
  */
 import * as THREE from "three";
-import { patchFaceMaterial, resetHooks, REVEAL } from "./face-patch.js";
+import { patchFaceMaterial, resetHooks, REVEAL, EPILOG_CODES } from "./face-patch.js";
 import { createNodePlanes } from "./planes.js";
 import { trackAt, stepRate, wrapStep } from "./schedule.js";
 import { createControls } from "./controls.js";
@@ -169,6 +169,8 @@ export function createPlayer(fig, container, { key = "fig", urlState = true } = 
         res.animLR.value.set(lu.texWidth.value, track.shape[1], ru.texWidth.value, track.shape[2]);
         res.animK.value.set(track.block_size[1], st.idx.k + 1, 0);
         res.animKCols.value = alg === "axpy" ? st.idx.j : -1;
+        res.animEpilog.value = EPILOG_CODES[track.epilog] ?? -1;
+        res.animDepth.value = track.shape[1];
       } else if (track.blocks[1] > 1) {
         res.animMode.value = REVEAL.HIDE;   // the split-k partial planes stand in for the result
       } else {
@@ -289,6 +291,13 @@ export function createPlayer(fig, container, { key = "fig", urlState = true } = 
     controls.update({ ...state, cycle: anim.cycle });
   }
 
+  /** Re-colour the planes after the figure's theme changed. */
+  function setTheme(theme) {
+    const palette = paletteFor(theme, container);
+    for (const n of nodes) n.planes.setPalette(palette);
+    if (anim) fig.render();
+  }
+
   function dispose() {
     clear();
     container.removeEventListener("keydown", onKey, true);
@@ -298,7 +307,7 @@ export function createPlayer(fig, container, { key = "fig", urlState = true } = 
   }
 
   return {
-    load, play, pause, setStep, action, dispose,
+    load, play, pause, setStep, action, dispose, setTheme,
     get step() { return state.step; },
     get playing() { return state.playing; },
     get cycle() { return anim ? anim.cycle : 0; },
