@@ -178,3 +178,61 @@ def test_playing_removes_the_step_from_the_url(ap):
     assert "step-fig" not in ap.page.url and "keep=1" in ap.page.url
     ap.page.locator(".mm-anim button[data-action=pause]").click()
     assert f"step-fig={ap.step()}&keep=1" in ap.page.url
+
+
+@pytest.mark.parametrize("epilog", ["none", "x**2"])
+def test_vvprod_running_sum_in_the_shader_has_mm_colours_of_state_at(ap, epilog):
+    L = mmcore.matrix("L", np.linspace(-1, 1, 8 * 6).reshape(8, 6))
+    R = mmcore.matrix("R", np.cos(np.arange(6 * 10).reshape(6, 10)))
+    scene = mmcore.layout((L @ R).with_epilog(epilog), anim="vvprod", **PLAIN)
+    ap.add_scene("vv", scene.to_bytes())
+    ap.mount("vv", query="?step-fig=2")
+    view(ap, "front")
+    img = ap.screenshot()
+    st = state_at(scene, 2)[""]
+    res = scene.face("")
+    lo, hi = res.color_range
+    pts = project(ap, [res.position(r, c).tolist() for r in range(8) for c in range(10)])
+    bad = []
+    for n, xy in enumerate(pts):
+        r, c = divmod(n, 10)
+        v = st.values[r, c]
+        if abs(v) < 0.05 * hi:
+            continue                      # tiny discs: the centre pixel is not a reliable colour sample
+        want, got = mm_rgb(v, lo, hi), pixel(img, xy)
+        if np.abs(got - want).max() > 12:
+            bad.append(((r, c), float(v), got.tolist(), want.tolist()))
+    assert not bad, bad[:5]
+    assert not ap.errors
+
+
+def test_js_schedule_matches_python_at_every_step(ap):
+    ap.open()
+    from mmcore.anim import local_indices, schedule_of
+    A, B, C, D = (mmcore.matrix(n, 5, 4) if n in "AC" else mmcore.matrix(n, 4, 5) for n in "ABCD")
+    cases = [mmcore.layout((A @ B) @ (C @ D).partition(j=2), anim="dotprod (col major)"),
+             mmcore.layout((A @ B) @ (C @ D), anim=dict(alg="vvprod", fuse="sync", nodes={"L": "mvprod", "R": "vmprod"})),
+             mmcore.layout((A @ B).partition(k=2, i=2), anim="axpy")]
+    for scene in cases:
+        sched = schedule_of(scene)
+        js = ap.page.evaluate("""([anim]) => { const out = [];
+            for (let t = 0; t < anim.cycle + 3; t++) out.push(anim.tracks.map((tr) => window.mmAnim.trackAt(tr, t, anim.cycle)));
+            return out; }""", [scene.anim])
+        for t, row in enumerate(js):
+            for track, got in zip(sched.tracks, row):
+                phase, s = track.phase(t % sched.cycle)
+                assert got["phase"] == phase and got["local"] == s
+                if phase == "active":
+                    assert got["idx"] == local_indices(track.alg, track.block_size, s)
+
+
+def test_space_on_the_figure_plays_and_pauses(ap):
+    expr, _ = operands()
+    ap.add_scene("key", mmcore.layout(expr, anim="vmprod", anim_speed=30).to_bytes())
+    ap.mount("key", query="?step-fig=1")
+    ap.page.locator("#fig .mm-fig, #fig [tabindex]").first.focus()
+    ap.page.keyboard.press(" ")
+    assert ap.call("fig.player.playing") is True
+    ap.page.keyboard.press(" ")
+    assert ap.call("fig.player.playing") is False
+    assert ap.call("fig.getState().spin") is False       # Space plays the animation, it does not spin
