@@ -78,16 +78,18 @@ def test_vvprod_fuses_with_left_mvprod_and_right_vmprod():
 
 
 def test_async_fuses_when_sync_cannot():
-    # parent vmprod waits for its unfusable grandchildren; with async it joins the child mid-way
-    A, B, C, D, E = (mmcore.matrix(n, 4, 4) for n in "ABCDE")
-    expr = ((A @ B) @ (C @ D)) @ E
-    anim = dict(alg="vmprod", nodes={"LR": "vmprod"})
-    sync = schedule_of(mmcore.layout(expr, anim=dict(anim, fuse="sync")))
-    asyn = schedule_of(mmcore.layout(expr, anim=dict(anim, fuse="async")))
-    assert asyn.cycle <= sync.cycle
-    for sched in (sync, asyn):
-        for t in sched.tracks:
-            assert 0 <= t.start and t.start + t.steps <= sched.cycle
+    # L = (8-row vmprod) @ (3-row vmprod): L cannot fuse while its right child runs; once that child is
+    # done (step 3, idle step), async lets L (and the root with it) join the left child mid-way
+    # (different step indices), sync only at equal indices, i.e. after the left child finished.
+    m = mmcore.matrix
+    expr = ((m("X", 8, 2) @ m("Y", 2, 3)) @ (m("Z", 3, 2) @ m("W", 2, 4))) @ m("E", 4, 5)
+    runs = {}
+    for fuse in ("none", "sync", "async"):
+        sched = schedule_of(mmcore.layout(expr, anim=dict(alg="vmprod", fuse=fuse)))
+        runs[fuse] = (sched.cycle, {t.path: t.start for t in sched.tracks})
+    assert runs["none"] == (8 + 1 + 8 + 1 + 8, {"LL": 0, "LR": 0, "L": 9, "": 18})
+    assert runs["sync"] == (9 + 8, {"LL": 0, "LR": 0, "L": 9, "": 9})
+    assert runs["async"] == (4 + 8, {"LL": 0, "LR": 0, "L": 4, "": 4})
 
 
 def head_expr():
