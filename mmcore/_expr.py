@@ -80,6 +80,7 @@ class Expr:
     """Base of leaves and matmul nodes: ``@``, names, shapes, text."""
 
     name: str | None
+    __array_ufunc__ = None      # numpy defers ``array @ expr`` to ``Expr.__rmatmul__``
 
     def __matmul__(self, other: "Expr") -> "MatMul":
         if isinstance(other, np.ndarray):

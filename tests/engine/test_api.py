@@ -126,3 +126,12 @@ def test_leaf_from_file(tmp_path):
                                   .face("L").values, arr)
     leaf = mmcore.matrix("s", str(tmp_path / "ws.npz"), key="second")
     assert leaf.shape == (3, 2)
+
+
+def test_numpy_arrays_mix_with_expressions():
+    A = mmcore.matrix("A", 2, 3, init="rows")
+    left = np.eye(2) @ A
+    right = A @ np.ones((3, 4))
+    assert left.shape == (2, 3) and right.shape == (2, 4)
+    np.testing.assert_array_equal(mmcore.layout(left).face("").values, mmcore.layout(left).face("R").values)
+    np.testing.assert_array_equal(mmcore.layout(right).face("").values, [[-3] * 4, [3] * 4])
