@@ -413,3 +413,25 @@ def test_figure_draws_again_after_context_loss(fresh):
         ext.loseContext(); })""")
     img = rp.screenshot()
     assert np.abs(at(img, project(rp, [elem(1, 1)])[0]) - expected_rgb(1.0, 0.0, 1.0)).max() <= 8
+
+
+@pytest.mark.parametrize("view", ["fit", "front", "top", "left", "isometric"])
+def test_views_frame_the_whole_scene_tightly(fresh, view):
+    import mmcore
+
+    rp = fresh
+    A = mmcore.matrix("A", 24, 8, init="rows")
+    B = mmcore.matrix("B", 8, 40, init="cols")
+    scene = mmcore.layout(A @ B)
+    rp.add_scene("fitme", scene.to_bytes())
+    rp.mount("fitme", width=640, height=400)
+    rp.page.evaluate("(v) => window.figs.fig.action(v)", view)
+    lo, hi = np.array(scene.bbox_min), np.array(scene.bbox_max)
+    corners = [[(lo, hi)[a][0], (lo, hi)[b][1], (lo, hi)[c][2]] for a in (0, 1) for b in (0, 1) for c in (0, 1)]
+    pts = np.array(project(rp, [list(map(float, p)) for p in corners]))
+    box = rp.page.evaluate("() => { const r = window.figs.fig.canvas.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; }")
+    assert (pts[:, 0] >= box[0] - 0.5).all() and (pts[:, 0] <= box[2] + 0.5).all(), pts
+    assert (pts[:, 1] >= box[1] - 0.5).all() and (pts[:, 1] <= box[3] + 0.5).all(), pts
+    # tight: the box spans at least 80% of the width or of the height
+    span = max((pts[:, 0].max() - pts[:, 0].min()) / (box[2] - box[0]), (pts[:, 1].max() - pts[:, 1].min()) / (box[3] - box[1]))
+    assert span > 0.8, span

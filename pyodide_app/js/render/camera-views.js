@@ -7,7 +7,7 @@
  *
  * @example
  *   const fov = mmFov(aspect);                               // degrees
- *   const view = presetView("isometric", box, fov, aspect);  // {position, target, up}
+ *   const view = presetView("isometric", boxHalf(scene.bbox), fov, aspect);  // {position, target, up}
  */
 import * as THREE from "three";
 
@@ -37,6 +37,39 @@ export function fitDistance(radius, fovDeg, aspect, margin = 1.08) {
   return (margin * Math.max(radius, 1e-3)) / Math.sin(half);
 }
 
+/**
+ * Distance along `dir` (target -> camera) at which every corner of a box fits the view.
+ * @param {number[]} half half extents of the box, centred on the target
+ * @param {THREE.Vector3} dir unit direction from target to camera
+ * @param {THREE.Vector3} up camera up
+ */
+export function fitBoxDistance(half, dir, up, fovDeg, aspect, margin = 1.06) {
+  const back = dir.clone().normalize();
+  let right = new THREE.Vector3().crossVectors(up, back);
+  if (right.lengthSq() < 1e-12) right = new THREE.Vector3(1, 0, 0);
+  right.normalize();
+  const trueUp = new THREE.Vector3().crossVectors(back, right).normalize();
+  const tv = Math.tan(THREE.MathUtils.degToRad(fovDeg) / 2);
+  const th = tv * aspect;
+  let d = 0;
+  for (const sx of [-1, 1]) {
+    for (const sy of [-1, 1]) {
+      for (const sz of [-1, 1]) {
+        const p = new THREE.Vector3(sx * half[0], sy * half[1], sz * half[2]);
+        const x = Math.abs(p.dot(right)) * margin, y = Math.abs(p.dot(trueUp)) * margin, z = p.dot(back);
+        d = Math.max(d, z + x / th, z + y / tv);
+      }
+    }
+  }
+  const size = Math.hypot(half[0], half[1], half[2]);
+  return Math.max(d, size * 0.05, 1e-3);
+}
+
+/** Half extents of a scene box {min, max}. */
+export function boxHalf(bbox) {
+  return [0, 1, 2].map((k) => Math.max((bbox.max[k] - bbox.min[k]) / 2, 0.5));
+}
+
 /** Radius of the bounding sphere of a centred box {min, max} (offset by `center`). */
 export function boxRadius(bbox) {
   const d = [0, 1, 2].map((k) => (bbox.max[k] - bbox.min[k]) / 2);
@@ -44,27 +77,30 @@ export function boxRadius(bbox) {
 }
 
 /**
- * A preset view of a box of the given radius centred at `target`.
+ * A preset view that fits a box with half extents `half` centred at `target`.
  * @returns {{position: number[], target: number[], up: number[]}}
  */
-export function presetView(name, radius, fovDeg, aspect, target = [0, 0, 0]) {
+export function presetView(name, half, fovDeg, aspect, target = [0, 0, 0]) {
   const preset = PRESETS[name] || PRESETS.isometric;
   const dir = new THREE.Vector3(...preset.dir).normalize();
-  const dist = fitDistance(radius, fovDeg, aspect);
+  const dist = fitBoxDistance(half, dir, new THREE.Vector3(...preset.up), fovDeg, aspect);
   const position = new THREE.Vector3(...target).addScaledVector(dir, dist);
   return { position: position.toArray(), target: [...target], up: [...preset.up] };
 }
 
 /**
- * Move the camera along its current direction so a sphere of `radius` around `target` fits.
+ * Keep the viewing direction, aim at the box centre (the origin of centred coordinates) and move
+ * so the whole box with half extents `half` fits the view.
  * @param {THREE.PerspectiveCamera} camera
- * @param {THREE.Vector3} target (left unchanged)
+ * @param {THREE.Vector3} target set to the origin
  */
-export function fitCamera(camera, target, radius) {
+export function fitCamera(camera, target, half) {
   const dir = camera.position.clone().sub(target);
   if (dir.lengthSq() < 1e-12) dir.set(-1, 1, 1);
   dir.normalize();
-  camera.position.copy(target).addScaledVector(dir, fitDistance(radius, camera.fov, camera.aspect));
+  target.set(0, 0, 0);
+  camera.position.copy(dir).multiplyScalar(fitBoxDistance(half, dir, camera.up, camera.fov, camera.aspect));
+  camera.lookAt(target);
 }
 
 /** Rotate the camera about the world y axis through the target by `angle` radians. */
@@ -90,10 +126,13 @@ export function panSideways(camera, target, fraction) {
   target.add(move);
 }
 
-/** Near and far planes that keep depth precision for a scene of `radius` around `target`. */
-export function clipPlanes(camera, target, radius) {
-  const d = camera.position.distanceTo(target);
-  const near = Math.max(d - 2 * radius, d * 0.01, 0.01);
-  const far = d + 3 * radius + 10;
+/**
+ * Near and far planes that never clip a scene of `radius` around the origin (the centred scene),
+ * wherever the camera and its target are.
+ */
+export function clipPlanes(camera, radius) {
+  const d = camera.position.length();
+  const near = Math.max(d - 1.5 * radius, 0.01);   // faces write no depth: a small near is harmless
+  const far = d + 1.5 * radius + 10;
   return { near, far };
 }

@@ -23,7 +23,7 @@ import { createFigureShell } from "./figure-ui.js";
 import { createHover } from "./hover.js";
 import { paletteFor } from "./themes.js";
 import {
-  mmFov, boxRadius, presetView, fitCamera, orbitY, dolly, panSideways, clipPlanes,
+  mmFov, boxRadius, boxHalf, presetView, fitCamera, orbitY, dolly, panSideways, clipPlanes,
 } from "./camera-views.js";
 
 const SPIN_SPEED = 0.35;          // rad/s of auto-spin
@@ -68,6 +68,7 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
   let scene = null;            // decoded scene
   let content = null;          // {group, parts[]}
   let radius = 1;
+  let half = [1, 1, 1];
   let pendingState = null;
   let disposed = false;
   let frameRequest = 0;
@@ -164,7 +165,7 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
       controls.update();
     }
     if (interacting) adaptResolution(now);
-    const { near, far } = clipPlanes(camera, controls.target, radius);
+    const { near, far } = clipPlanes(camera, radius);
     if (Math.abs(camera.near - near) > 1e-6 || Math.abs(camera.far - far) > 1e-6) {
       camera.near = near;
       camera.far = far;
@@ -230,7 +231,7 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
     if (scene && scene.camera && scene.camera.position) {
       return { position: scene.camera.position, target: scene.camera.target || [0, 0, 0], up: scene.camera.up || [0, 1, 0] };
     }
-    return presetView("isometric", radius, camera.fov, camera.aspect);
+    return presetView("isometric", half, camera.fov, camera.aspect);
   }
 
   function action(name) {
@@ -238,12 +239,12 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
     if (name === "spin") return setSpin(!state.spin);
     if (name === "png") return void downloadPNG();
     if (name === "fit") {
-      fitCamera(camera, controls.target, radius);
+      fitCamera(camera, controls.target, half);
       controls.update();
       return requestRender();
     }
     if (name === "reset") return applyView(defaultView());
-    applyView(presetView(name, radius, camera.fov, camera.aspect));
+    applyView(presetView(name, half, camera.fov, camera.aspect));
   }
 
   function keyDown(ev) {
@@ -301,6 +302,7 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
     const oldRadius = radius;
     scene = decoded;
     radius = Math.max(boxRadius(decoded.bbox), 1);
+    half = boxHalf(decoded.bbox);
     canvas.setAttribute("aria-label", describeScene(decoded, label));
     legend.update(decoded);
     legend.element.hidden = false;
