@@ -51,6 +51,8 @@ if [[ ! -x .venv/bin/python ]]; then
   PY=$(find_python) || { echo "setup: no CPython 3.12 found (install pyenv 3.12.1 or set MM_PYTHON)" >&2; exit 1; }
   PYENV_VERSION=3.12.1 "$PY" -m venv .venv
 fi
+.venv/bin/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' \
+  || { echo "setup: .venv is not CPython 3.12 ($(.venv/bin/python -V)); remove it and run again" >&2; exit 1; }
 took "python venv" "$t"
 
 # 2. pinned Python packages: every requirements/*.txt in one resolver run
