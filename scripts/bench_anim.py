@@ -9,7 +9,7 @@ For each of --runs fresh pages (1280x720 figure, device pixel ratio 1, software 
 SwiftShader), the animation plays at 1000 steps per second, i.e. a new step every frame: every
 frame sets the step's uniforms and draws the whole scene. fps = frames drawn in --seconds after a
 1 s warm-up, counted by requestAnimationFrame callbacks in which the step changed. The player
-halves the resolution while playing when full-resolution frames are slow (pixel_scale 0.5);
+halves the resolution while playing when full-resolution frames are slow (pixel_ratio 0.5);
 --full-res keeps it at 1 to measure the full-resolution rate.
 Prints every run and the median as JSON lines.
 
@@ -69,9 +69,9 @@ MEASURE = """async ([seconds]) => {
   });
   await count(1000);
   const r = await count(seconds * 1000);
-  const scale = fig.player.pixelScale;
+  const scale = fig.renderer.getPixelRatio();
   fig.player.pause();
-  return {fps: r.frames * 1000 / r.ms, frames: r.frames, ms: r.ms, pixel_scale: scale};
+  return {fps: r.frames * 1000 / r.ms, frames: r.frames, ms: r.ms, pixel_ratio: scale};
 }"""
 
 
