@@ -1,20 +1,23 @@
-"""Decorations of a laid-out scene: name and shape legends, row guides, flow arrows.
+"""Decorations of a laid-out scene, following mm's ``deco`` rules: legends, row guides, flow vanes.
 
-Following mm's ``deco`` settings: a name legend ``legends * cbrt(H*W) / 10`` units high (shrunk
-for names longer than 8 characters) at the centre of every face; shape legends ``I = 32``,
-``K = 24``, ``J = 32`` (`` / n`` when partitioned) along the argument edges of every cube; white
-row guides per block (border, about 8 row lines, a triangle at element (0, 0)) with alpha
-``row guides``; and per cube a blue vane from the left argument and a red one from the right,
-pointing into the result, sized by ``flow guides``.
+* Name legend on every face, centred, ``legends * cbrt(H*W) / 10`` high, shrunk by ``8 / len``
+  for names longer than 8 characters, lifted one unit off the face.
+* Shape legends (``I = 32``, `` / n`` when partitioned), ``2/5`` of the name size without the
+  shrink: rows and columns of every leaf (left: I and K, right: K and J) and of the root's result
+  (I and J), on the cube's outer side as mm chooses it from the node's placement.
+* Row guides per block (mm's ``rowGuide``): the first and last column, row lines every
+  ``max(1, (h - 1) / 8)`` rows, and the corner diagonal from (0, w/8) to (h/8, 0); alpha = ``row guides``.
+* Flow vanes per cube (mm's ``flowGuide``): a triangle from the left argument (blue) and one from
+  the right (red), meeting the cube's centre line and pointing into the result, scaled by ``flow guides``.
 
 Example:
     >>> import mmcore
     >>> A = mmcore.matrix("A", 32, 24); B = mmcore.matrix("B", 24, 32)
     >>> s = mmcore.layout(A @ B, gap=3)
-    >>> [(lb.text, round(lb.size, 3)) for lb in s.labels if lb.face == "L"]
-    [('A', 5.495), ('I = 32', 2.747), ('K = 24', 2.747)]
-    >>> [g.lines.shape for g in s.guides][:1], [a.side for a in s.arrows]
-    ([(11, 2, 3)], ['left', 'right'])
+    >>> [(lb.text, lb.size) for lb in s.labels if lb.face == "L"]
+    [('A', 5.494628), ('I = 32', 2.197851), ('K = 24', 2.197851)]
+    >>> s.guides[0].lines.shape, [len(a.points) for a in s.arrows]
+    ((12, 2, 3), [3, 3])
 """
 
 from __future__ import annotations
@@ -23,13 +26,13 @@ import dataclasses
 
 import numpy as np
 
-from .scene import Arrow, Face, Guide, Label, Scene
+from .scene import Arrow, Face, Guide, Label, Node, Scene
 
 __all__ = ["decorate", "name_size"]
 
 
-def name_size(legends: float, shape: tuple[int, int], name: str) -> float:
-    """mm's name legend height: ``legends * cbrt(H*W) / 10``, shrunk for names over 8 characters."""
+def name_size(legends: float, shape: tuple[int, int], name: str = "") -> float:
+    """mm's name legend height: ``legends * cbrt(H*W) / 10``, times ``min(1, 8 / len(name))``."""
     size = legends * float(np.cbrt(shape[0] * shape[1])) / 10
     if len(name) > 8:
         size *= 8 / len(name)
@@ -40,37 +43,55 @@ def _v(a) -> tuple[float, float, float]:
     return tuple(float(x) + 0.0 for x in np.round(np.asarray(a, dtype=float), 6))
 
 
-def _local(face: Face, r: float, c: float) -> np.ndarray:
-    """World point at fractional element coordinates (r, c) in offset units."""
+def _at(face: Face, r, c) -> np.ndarray:
+    """World point(s) at offset coordinates (r, c) of a face (fractional allowed)."""
+    r = np.asarray(r, dtype=float)[..., None]
+    c = np.asarray(c, dtype=float)[..., None]
     return np.asarray(face.p00) + r * np.asarray(face.row_dir) + c * np.asarray(face.col_dir)
 
 
-def _extent(face: Face) -> tuple[float, float]:
+def _disp(face: Face) -> tuple[float, float]:
+    """Offsets of the last row and column (mm's displayed height and width minus one)."""
     return float(face.row_offsets[-1]), float(face.col_offsets[-1])
 
 
-def _centre(face: Face) -> np.ndarray:
-    rmax, cmax = _extent(face)
-    return _local(face, rmax / 2, cmax / 2)
+def _local(node: Node, p) -> np.ndarray:
+    return np.asarray(node.origin) + np.asarray(p, dtype=float) @ np.asarray(node.axes)
 
 
-def _orientation(face: Face, outward: np.ndarray):
-    """Text right/up vectors for a face whose front side points along ``outward``."""
-    right = np.asarray(face.col_dir, float)
-    up = -np.asarray(face.row_dir, float)
+def _outward(face: Face, owner: Node | None) -> np.ndarray:
+    n = face.normal()
+    if owner is None:
+        return n
+    h, w = _disp(face)
+    centre = _local(owner, np.asarray(owner.extent) / 2)
+    return n if np.dot(_at(face, h / 2, w / 2) - centre, n) >= 0 else -n
+
+
+def _oriented(right, up, outward):
+    """Mirror ``right`` when needed so the text reads correctly from the face's outer side."""
+    right, up = np.asarray(right, float), np.asarray(up, float)
     if np.dot(np.cross(right, up), outward) < 0:
         right = -right
     return right, up
 
 
-def _node_centre(node) -> np.ndarray:
-    o = np.asarray(node.origin)
-    return o + np.asarray(node.extent) @ np.asarray(node.axes) / 2
+def _flags(code: str) -> dict:
+    """mm's placement booleans of a node (``getPlacementInfo``)."""
+    return {"polarity": code[0] == "+", "left": code[1] == "L", "right": code[2] == "T", "result": code[3] == "F"}
 
 
-def _outward(face: Face, owner_centre: np.ndarray) -> np.ndarray:
-    n = face.normal()
-    return n if np.dot(_centre(face) - owner_centre, n) >= 0 else -n
+def _shape_info(face: Face, nodes: dict) -> dict | None:
+    """mm's ``shape_info``: {h: (letter, place), w: (letter, place)} for leaves and the root result."""
+    if face.kind == "leaf" and face.path:
+        parent = _flags(nodes[face.path[:-1]].placement)
+        if face.path.endswith("L"):
+            return {"h": ("I", parent["result"] == parent["polarity"]), "w": ("K", parent["right"])}
+        return {"h": ("K", parent["left"]), "w": ("J", parent["result"] == parent["polarity"])}
+    if face.kind == "result" and face.path == "":
+        own = _flags(nodes[""].placement)
+        return {"h": ("I", own["left"]), "w": ("J", own["right"])}
+    return None
 
 
 def _labels(scene: Scene, opts) -> list[Label]:
@@ -80,67 +101,63 @@ def _labels(scene: Scene, opts) -> list[Label]:
     nodes = {n.path: n for n in scene.nodes}
     for face in scene.faces:
         owner = nodes.get(face.path if face.kind == "result" else face.path[:-1])
-        outward = _outward(face, _node_centre(owner)) if owner is not None else face.normal()
-        right, up = _orientation(face, outward)
-        size = name_size(opts.legends, face.shape, face.name)
-        lift = outward * 0.5
-        out.append(Label(face.name, "name", face.path, _v(_centre(face) + lift), _v(right), _v(up), size))
-        if opts.shape_legends and owner is not None and face.kind == "leaf":
-            shape_size = name_size(opts.legends, face.shape, "") / 2
-            for text, pos in _shape_texts(face, owner, right, up, shape_size, opts.gap):
-                out.append(Label(text, "shape", face.path, _v(pos + lift), _v(right), _v(up), shape_size))
+        outward = _outward(face, owner)
+        row_dir, col_dir = np.asarray(face.row_dir, float), np.asarray(face.col_dir, float)
+        dh, dw = _disp(face)
+        lift = outward * 1.0
+        right, up = _oriented(col_dir, -row_dir, outward)
+        out.append(Label(face.name, "name", face.path, _v(_at(face, dh / 2, dw / 2) + lift), _v(right), _v(up),
+                         name_size(opts.legends, face.shape, face.name)))
+        info = _shape_info(face, nodes) if opts.shape_legends else None
+        if info is None:
+            continue
+        size = round(name_size(opts.legends, face.shape) / 2.5, 6)
+        glyph = 0.7 * size            # height of a capital letter
+        (ni, _), (nj, _) = face.blocks["i"], face.blocks["j"]
+        letter, place = info["h"]
+        text = f"{letter} = {face.shape[0]}" + (f" / {ni}" if ni > 1 else "")
+        at = _at(face, dh / 2, dw + 2 * glyph if place else -2 * glyph)
+        r, u = _oriented(-row_dir, -col_dir if not place else col_dir, outward)
+        out.append(Label(text, "shape", face.path, _v(at + lift), _v(r), _v(u), size))
+        letter, place = info["w"]
+        text = f"{letter} = {face.shape[1]}" + (f" / {nj}" if nj > 1 else "")
+        at = _at(face, dh + 3 * glyph if place else -2 * glyph, dw / 2)
+        r, u = _oriented(col_dir, -row_dir, outward)
+        out.append(Label(text, "shape", face.path, _v(at + lift), _v(r), _v(u), size))
     return out
 
 
-def _shape_texts(face: Face, owner, right, up, size: float, gap: float):
-    """(text, position) of the shape legends of an argument face: rows and columns dimensions."""
-    i_dim, k_dim, j_dim = owner.shape
-    rmax, cmax = _extent(face)
-    is_left = face.path.endswith("L")
-    if is_left:
-        row_text = f"I = {i_dim}" + (f" / {face.blocks['i'][0]}" if face.blocks["i"][0] > 1 else "")
-        col_text = f"K = {k_dim}" + (f" / {face.blocks['j'][0]}" if face.blocks["j"][0] > 1 else "")
-    else:
-        row_text = f"K = {k_dim}" + (f" / {face.blocks['i'][0]}" if face.blocks["i"][0] > 1 else "")
-        col_text = f"J = {j_dim}" + (f" / {face.blocks['j'][0]}" if face.blocks["j"][0] > 1 else "")
-    margin = max(gap / 2, size)
-    # rows dimension: beside the middle of the (0, *) column edge, outside the face
-    row_edge = _local(face, rmax / 2, -margin) - np.asarray(face.col_dir) * len(row_text) * size * 0.25
-    col_edge = _local(face, -margin, cmax / 2)
-    texts = [(col_text, col_edge)]
-    if is_left:
-        texts.insert(0, (row_text, row_edge))
-    return texts
-
-
-def _block_bounds(offsets: np.ndarray, n: int, size: int) -> np.ndarray:
-    """(first, last) offset of every displayed block, minus/plus half an element, shape (n, 2)."""
-    length = len(offsets)
-    first = np.arange(n) * size
-    last = np.minimum(length, first + size) - 1
-    return np.stack([offsets[first] - 0.5, offsets[last] + 0.5], axis=1).astype(np.float64)
+def _row_guide(bh: int, bw: int) -> np.ndarray:
+    """mm's ``rowGuide`` of one block in block-local (row, col): (n, 2, 2)."""
+    segs = [((0, 0), (bh - 1, 0)), ((0, bw - 1), (bh - 1, bw - 1))]
+    stride = max(1.0, (bh - 1) / 8)
+    i = 0.0
+    while i < bh:
+        segs.append(((i, 0), (i, bw - 1)))
+        i += stride
+    segs.append(((0, bw / 8), (bh / 8, 0)))
+    return np.asarray(segs, dtype=np.float64)
 
 
 def _guide_segments(face: Face) -> np.ndarray:
-    """Border of every block and about 8 row lines per block, as (row, col) offset pairs (n, 2, 2)."""
+    """Every block's row guide in face offset coordinates, (n, 2, 2) as (row, col) pairs."""
     (ni, si), (nj, sj) = face.blocks["i"], face.blocks["j"]
-    rows = _block_bounds(face.row_offsets, ni, si)
-    cols = _block_bounds(face.col_offsets, nj, sj)
-    segs = []
-    for bi, (top, bottom) in enumerate(rows):
+    h, w = face.shape
+    cache: dict = {}
+    out = []
+    for bi in range(ni):
         r0 = bi * si
-        r1 = min(face.shape[0], r0 + si) - 1
-        step = max(1, -(-(r1 - r0 + 1) // 8))
-        inner = face.row_offsets[r0 + step:r1 + 1:step].astype(np.float64)
-        for left, right in cols:
-            corners = np.array([(top, left), (top, right), (bottom, right), (bottom, left)])
-            segs.append(np.stack([corners, np.roll(corners, -1, axis=0)], axis=1))
-            if len(inner):
-                line = np.empty((len(inner), 2, 2))
-                line[:, :, 0] = inner[:, None]
-                line[:, 0, 1], line[:, 1, 1] = left, right
-                segs.append(line)
-    return np.concatenate(segs) if segs else np.zeros((0, 2, 2))
+        if r0 >= h:
+            continue
+        bh = min(h, r0 + si) - r0
+        for bj in range(nj):
+            c0 = bj * sj
+            if c0 >= w:
+                continue
+            bw = min(w, c0 + sj) - c0
+            block = cache.setdefault((bh, bw), _row_guide(bh, bw))
+            out.append(block + (float(face.row_offsets[r0]), float(face.col_offsets[c0])))
+    return np.concatenate(out)
 
 
 def _guides(scene: Scene, opts) -> list[Guide]:
@@ -149,28 +166,45 @@ def _guides(scene: Scene, opts) -> list[Guide]:
         return out
     for face in scene.faces:
         rc = _guide_segments(face)
-        p00, rd, cd = (np.asarray(v, dtype=np.float64) for v in (face.p00, face.row_dir, face.col_dir))
-        lines = (p00 + rc[..., :1] * rd + rc[..., 1:] * cd).astype(np.float32)
-        h, w = face.shape
-        t = float(min(3.0, max(1.0, min(h, w) / 4)))
-        corner = (_v(_local(face, -0.5, -0.5)), _v(_local(face, -0.5, -0.5 + t)), _v(_local(face, -0.5 + t, -0.5)))
+        lines = _at(face, rc[..., 0], rc[..., 1]).astype(np.float32)
+        (_, si), (_, sj) = face.blocks["i"], face.blocks["j"]
+        bh, bw = min(face.shape[0], si), min(face.shape[1], sj)
+        corner = tuple(_v(p) for p in _at(face, [0, 0, bh / 8], [0, bw / 8, 0]))
         out.append(Guide(face.path, lines, corner, float(opts.row_guides)))
     return out
 
 
+def _count(path: str, nodes: dict) -> int:
+    return sum(1 for p in nodes if p.startswith(path))
+
+
+def _scatter(opts, count: int, total: int) -> float:
+    if count < opts.molecule:
+        return 0.0
+    return opts.scatter * (count ** opts.blast if opts.blast >= 0 else (total - count) ** (-opts.blast))
+
+
 def _arrows(scene: Scene, opts) -> list[Arrow]:
     out: list[Arrow] = []
-    if opts.flow_guides <= 0:
+    scale = float(opts.flow_guides)
+    if scale <= 0:
         return out
-    faces = {f.path: f for f in scene.faces}
+    nodes = {n.path: n for n in scene.nodes}
+    g = float(scene.gap)
     for node in scene.nodes:
-        centre = _node_centre(node)
-        result = _centre(faces[node.path])
-        size = round(float(opts.flow_guides) * float(np.cbrt(np.prod(node.extent))) / 6, 6)
-        end = centre + 0.75 * (result - centre)
-        for side, path in (("left", node.left), ("right", node.right)):
-            start = centre + 0.75 * (_centre(faces[path]) - centre)
-            out.append(Arrow(node.path, side, (_v(start), _v(centre), _v(end)), size))
+        f = _flags(node.placement)
+        ex, ey, ez = node.extent
+        cw, ch, cd = ex / 2, ey / 2, ez / 2
+        s_left = _scatter(opts, _count(node.left, nodes), len(nodes))
+        s_right = _scatter(opts, _count(node.right, nodes), len(nodes))
+        px = (lambda x: x) if f["left"] else (lambda x: ex - x)
+        py = (lambda y: y) if f["right"] else (lambda y: ey - y)
+        pz = (lambda z: z) if f["result"] else (lambda z: ez - z)
+        tip = pz(cd - (cd - g) * scale)
+        left = [(px(cw - (cw - g + s_left) * scale), ch, pz(cd)), (cw, ch, pz(cd)), (cw, ch, tip)]
+        right = [(cw, py(ch - (ch - g + s_right) * scale), pz(cd)), (cw, ch, pz(cd)), (cw, ch, tip)]
+        for side, pts in (("left", left), ("right", right)):
+            out.append(Arrow(node.path, side, tuple(_v(_local(node, p)) for p in pts), round(scale, 6)))
     return out
 
 
