@@ -14,7 +14,7 @@ Example:
     (8, 4, 3)
 """
 
-from . import scene
+from . import anim, scene  # anim: mmcore.anim (animation schedules)
 from ._build import layout
 from ._expr import Blocks, Expr, Leaf, MatMul, Placement, matrix, name
 from .errors import MMError
