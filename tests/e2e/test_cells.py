@@ -166,3 +166,29 @@ def test_share_link_loads_code_without_running(demo_page, demo, site_url, contex
     assert state(page, demo.cell_id) == "idle"
     assert not has_mark(page, "mm:python-ready") and not has_mark(page, f"mm:run-done:{demo.cell_id}")
     page.evaluate("() => localStorage.clear()")
+
+
+def test_figure_and_editor_follow_the_palette_toggle(demo_page, demo, site_url):
+    page = demo_page
+    goto(page, site_url + demo.url_path)
+    wait_mark(page, f"mm:first-frame:{demo.cell_id}")
+    scheme = page.get_attribute("body", "data-md-color-scheme")
+    corner = lambda: load_png(canvas_png(page, demo.cell_id))[3, 3].astype(int)  # noqa: E731
+    editor_bg = lambda: page.evaluate(  # noqa: E731
+        "(id) => getComputedStyle(document.querySelector(`[data-mm-cell=\"${id}\"] .cm-editor`)).backgroundColor",
+        demo.cell_id)
+    before, editor_before = corner(), editor_bg()
+    # Material's toggle: the one visible label of the palette form
+    page.click("[data-md-component=palette] label:not([hidden])")
+    page.wait_for_function("(s) => document.body.getAttribute('data-md-color-scheme') !== s", arg=scheme)
+    now = page.get_attribute("body", "data-md-color-scheme")
+    want = "dark" if now == "slate" else "light"
+    page.wait_for_function("([id, t]) => mmAtlas.cells.get(id).figure.getState().theme === t",
+                           arg=[demo.cell_id, want])
+    page.wait_for_timeout(200)
+    after = corner()
+    assert (after.sum() < before.sum()) == (want == "dark"), (before, after, now)
+    assert abs(int(after.sum()) - int(before.sum())) > 200, "the figure background did not change"
+    assert editor_bg() != editor_before, "the editor colours did not follow the palette"
+    page.click("[data-md-component=palette] label:not([hidden])")
+    page.wait_for_function("(s) => document.body.getAttribute('data-md-color-scheme') === s", arg=scheme)

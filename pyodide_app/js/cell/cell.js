@@ -204,6 +204,7 @@ export function mountCell(root, ctx) {
   return {
     id,
     root,
+    figure,
     run,
     stop,
     reset,
