@@ -141,9 +141,10 @@ def layout(expr: Expr, *, compute_values: bool = True, **options: Any) -> Scene:
 
 
 def _camera(opts: Options, lo, hi) -> Camera:
-    """mm's camera from a link, else mm's default view (−48, 48, 48) scaled to the scene's size."""
+    """mm's camera from a link; else mm's default (−48, 48, 48), scaled like mm rescales it when the
+    scene's box changes (by the sum of its sides, 117 for the default 32³ cube with gap 4)."""
     if opts.camera is not None:
         pos, target = opts.camera
         return Camera(_vec(pos), _vec(target))
-    size = max(float(np.max(np.asarray(hi) - np.asarray(lo))), 8.0)
-    return Camera(_vec(np.array([-1.0, 1.0, 1.0]) * round(size * 48 / 37, 6)), (0.0, 0.0, 0.0))
+    ratio = max(float(np.sum(np.asarray(hi) - np.asarray(lo))), 24.0) / 117.0
+    return Camera(_vec(np.array([-48.0, 48.0, 48.0]) * round(ratio, 9)), (0.0, 0.0, 0.0))
