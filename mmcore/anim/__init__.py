@@ -15,11 +15,11 @@ Example:
 """
 
 from ._attach import attach, product_absmax, schedule_of
-from ._spec import ALGS, FUSE_MODES, Animation, from_params
+from ._spec import ALGS, FUSE_MODES, Animation, from_params, to_params
 from ._state import NodeState, Plane, reveal_mask, state_at
 from ._timeline import Schedule, Track, local_indices, schedule, steps_for
 
-__all__ = ["Animation", "ALGS", "FUSE_MODES", "from_params", "schedule", "Schedule", "Track", "attach",
+__all__ = ["Animation", "ALGS", "FUSE_MODES", "from_params", "to_params", "schedule", "Schedule", "Track", "attach",
            "schedule_of", "state_at", "NodeState", "Plane", "local_indices", "steps_for", "reveal_mask",
            "product_absmax", "animate", "pop_anim_options"]
 

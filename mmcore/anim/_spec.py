@@ -21,7 +21,7 @@ from typing import Any
 
 from ..errors import MMError
 
-__all__ = ["Animation", "ALGS", "FUSE_MODES", "from_params", "ALG_ALIASES"]
+__all__ = ["Animation", "ALGS", "FUSE_MODES", "from_params", "to_params", "ALG_ALIASES"]
 
 #: mm's algorithm names (menu order); ``none`` means "do not animate"
 ALGS = ("none", "dotprod (row major)", "dotprod (col major)", "axpy", "vmprod", "mvprod", "vvprod")
@@ -124,3 +124,28 @@ def from_params(params: dict) -> Animation | None:
     return Animation(alg=alg, fuse=anim.get("fuse", "none") or "none",
                      hide_inputs=bool(anim.get("hide inputs", False)),
                      speed=float(anim.get("speed", 20) or 20), nodes=tuple(nodes.items()))
+
+
+def to_params(anim, params: dict) -> dict:
+    """``params`` (mm's params tree, changed in place and returned) carrying ``anim`` (an Animation,
+    name or dict; ``None`` leaves mm's "alg none"): the root's ``anim`` group and every child's alg.
+
+    Example:
+        >>> p = {"anim": {"alg": "none"}, "left": {"matmul": True, "left": {}, "right": {}}, "right": {}}
+        >>> q = to_params(Animation("vmprod", fuse="sync", nodes={"L": "none"}), p)
+        >>> q["anim"]["alg"], q["anim"]["fuse"], q["left"]["anim"]
+        ('vmprod', 'sync', {'alg': 'none'})
+    """
+    if anim is None:
+        return params
+    anim = Animation.of(anim)
+    params.setdefault("anim", {})
+    params["anim"].update({"alg": anim.alg, "fuse": anim.fuse, "hide inputs": anim.hide_inputs,
+                           "speed": int(anim.speed) if float(anim.speed).is_integer() else anim.speed})
+    for path, alg in anim.nodes:
+        node = params
+        for step in path:
+            node = node.get("left" if step == "L" else "right", {})
+        if isinstance(node, dict) and "left" in node:
+            node["anim"] = {"alg": alg}
+    return params

@@ -172,3 +172,15 @@ def test_bad_requests_say_what_was_expected(bad, message):
 def test_node_path_that_is_not_a_matmul_is_rejected():
     with pytest.raises(mmcore.MMError, match="no matmul at path 'L'"):
         mmcore.layout(lr(3, 3, 3), anim=dict(alg="vmprod", nodes={"L": "none"}))
+
+
+def test_to_mm_writes_the_animation_and_from_mm_reads_it_back():
+    A, B, C = mmcore.matrix("A", 4, 3), mmcore.matrix("B", 3, 5), mmcore.matrix("C", 5, 2)
+    anim = Animation("vvprod", fuse="async", speed=12, hide_inputs=True, nodes={"L": "mvprod"})
+    link = mmcore.to_mm(A @ B @ C, anim=anim)
+    back = mmcore.from_mm(link)
+    assert back.options.anim == anim
+    a = schedule_of(mmcore.layout(A @ B @ C, anim=anim))
+    b = schedule_of(mmcore.layout(back))
+    assert a == b
+    assert mmcore.from_mm(mmcore.to_mm(A @ B)).options.anim is None
