@@ -139,4 +139,6 @@ def to_mm(expr: Expr, compress: bool | None = None, **options: Any) -> str:
         expr = expr.placed(root_place["polarity"], root_place["left_placement"],
                            root_place["right_placement"], root_place["result_placement"])
     params = expr_to_params(expr, opts)
+    from .anim import to_params as _anim_to_params
+    params = _anim_to_params(opts.anim, params)          # mm's anim group (mmcore.anim)
     return make_mm_link(params, compress=compress, base=MM_URL)
