@@ -426,12 +426,18 @@ def test_views_frame_the_whole_scene_tightly(fresh, view):
     rp.add_scene("fitme", scene.to_bytes())
     rp.mount("fitme", width=640, height=400)
     rp.page.evaluate("(v) => window.figs.fig.action(v)", view)
-    lo, hi = np.array(scene.bbox_min), np.array(scene.bbox_max)
-    corners = [[(lo, hi)[a][0], (lo, hi)[b][1], (lo, hi)[c][2]] for a in (0, 1) for b in (0, 1) for c in (0, 1)]
-    pts = np.array(project(rp, [list(map(float, p)) for p in corners]))
+    corners = []   # the corners of every face (half a cell beyond the outer elements)
+    for f in scene.faces:
+        for a in (-0.5, float(f.row_offsets[-1]) + 0.5):
+            for b in (-0.5, float(f.col_offsets[-1]) + 0.5):
+                corners.append((np.asarray(f.p00) + a * np.asarray(f.row_dir) + b * np.asarray(f.col_dir)).tolist())
+    pts = np.array(project(rp, corners))
     box = rp.page.evaluate("() => { const r = window.figs.fig.canvas.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; }")
     assert (pts[:, 0] >= box[0] - 0.5).all() and (pts[:, 0] <= box[2] + 0.5).all(), pts
     assert (pts[:, 1] >= box[1] - 0.5).all() and (pts[:, 1] <= box[3] + 0.5).all(), pts
-    # tight: the box spans at least 80% of the width or of the height
+    # tight: the faces span at least 85% of the width or of the height, and are centred
     span = max((pts[:, 0].max() - pts[:, 0].min()) / (box[2] - box[0]), (pts[:, 1].max() - pts[:, 1].min()) / (box[3] - box[1]))
-    assert span > 0.8, span
+    assert span > 0.85, span
+    mid = [(pts[:, 0].max() + pts[:, 0].min()) / 2, (pts[:, 1].max() + pts[:, 1].min()) / 2]
+    assert abs(mid[0] - (box[0] + box[2]) / 2) < 0.08 * (box[2] - box[0]), mid
+    assert abs(mid[1] - (box[1] + box[3]) / 2) < 0.08 * (box[3] - box[1]), mid

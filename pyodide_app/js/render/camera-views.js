@@ -7,7 +7,7 @@
  *
  * @example
  *   const fov = mmFov(aspect);                               // degrees
- *   const view = presetView("isometric", boxHalf(scene.bbox), fov, aspect);  // {position, target, up}
+ *   const view = presetView("isometric", cornerPoints, fov, aspect);  // {position, target, up}
  */
 import * as THREE from "three";
 
@@ -38,36 +38,53 @@ export function fitDistance(radius, fovDeg, aspect, margin = 1.08) {
 }
 
 /**
- * Distance along `dir` (target -> camera) at which every corner of a box fits the view.
- * @param {number[]} half half extents of the box, centred on the target
+ * The view along `dir` (target -> camera) that fits every point: the target is moved sideways to
+ * the centre of the points' spread across the view, the distance is the least that keeps every
+ * point inside the frustum (with a margin).
+ * @param {number[][]} points centred scene coordinates
  * @param {THREE.Vector3} dir unit direction from target to camera
  * @param {THREE.Vector3} up camera up
+ * @returns {{target: THREE.Vector3, distance: number}}
  */
-export function fitBoxDistance(half, dir, up, fovDeg, aspect, margin = 1.06) {
+export function fitPoints(points, dir, up, fovDeg, aspect, margin = 1.06) {
   const back = dir.clone().normalize();
   let right = new THREE.Vector3().crossVectors(up, back);
+  if (right.lengthSq() < 1e-12) right = new THREE.Vector3().crossVectors(new THREE.Vector3(0, 0, 1), back);
   if (right.lengthSq() < 1e-12) right = new THREE.Vector3(1, 0, 0);
   right.normalize();
   const trueUp = new THREE.Vector3().crossVectors(back, right).normalize();
+  const pts = points.length ? points.map((p) => new THREE.Vector3(...p)) : [new THREE.Vector3()];
+  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+  for (const p of pts) {
+    const x = p.dot(right), y = p.dot(trueUp);
+    x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+  }
+  const target = right.clone().multiplyScalar((x0 + x1) / 2).addScaledVector(trueUp, (y0 + y1) / 2);
   const tv = Math.tan(THREE.MathUtils.degToRad(fovDeg) / 2);
   const th = tv * aspect;
-  let d = 0;
-  for (const sx of [-1, 1]) {
-    for (const sy of [-1, 1]) {
-      for (const sz of [-1, 1]) {
-        const p = new THREE.Vector3(sx * half[0], sy * half[1], sz * half[2]);
-        const x = Math.abs(p.dot(right)) * margin, y = Math.abs(p.dot(trueUp)) * margin, z = p.dot(back);
-        d = Math.max(d, z + x / th, z + y / tv);
-      }
+  const distanceFor = () => {
+    let d = 0;
+    for (const p of pts) {
+      const q = p.clone().sub(target);
+      const x = Math.abs(q.dot(right)) * margin, y = Math.abs(q.dot(trueUp)) * margin, z = q.dot(back);
+      d = Math.max(d, z + x / th, z + y / tv);
     }
+    return Math.max(d, 1e-3);
+  };
+  let d = distanceFor();
+  // Perspective makes near points spread more: re-centre on the projected extents a few times.
+  for (let it = 0; it < 4; it++) {
+    let u0 = Infinity, u1 = -Infinity, v0 = Infinity, v1 = -Infinity;
+    for (const p of pts) {
+      const q = p.clone().sub(target);
+      const depth = Math.max(d - q.dot(back), 1e-6);
+      const u = q.dot(right) / depth, v = q.dot(trueUp) / depth;
+      u0 = Math.min(u0, u); u1 = Math.max(u1, u); v0 = Math.min(v0, v); v1 = Math.max(v1, v);
+    }
+    target.addScaledVector(right, ((u0 + u1) / 2) * d).addScaledVector(trueUp, ((v0 + v1) / 2) * d);
+    d = distanceFor();
   }
-  const size = Math.hypot(half[0], half[1], half[2]);
-  return Math.max(d, size * 0.05, 1e-3);
-}
-
-/** Half extents of a scene box {min, max}. */
-export function boxHalf(bbox) {
-  return [0, 1, 2].map((k) => Math.max((bbox.max[k] - bbox.min[k]) / 2, 0.5));
+  return { target, distance: d };
 }
 
 /** Radius of the bounding sphere of a centred box {min, max} (offset by `center`). */
@@ -77,29 +94,30 @@ export function boxRadius(bbox) {
 }
 
 /**
- * A preset view that fits a box with half extents `half` centred at `target`.
+ * A preset view that fits the given points (centred scene coordinates, e.g. the faces' corners).
  * @returns {{position: number[], target: number[], up: number[]}}
  */
-export function presetView(name, half, fovDeg, aspect, target = [0, 0, 0]) {
+export function presetView(name, points, fovDeg, aspect) {
   const preset = PRESETS[name] || PRESETS.isometric;
   const dir = new THREE.Vector3(...preset.dir).normalize();
-  const dist = fitBoxDistance(half, dir, new THREE.Vector3(...preset.up), fovDeg, aspect);
-  const position = new THREE.Vector3(...target).addScaledVector(dir, dist);
-  return { position: position.toArray(), target: [...target], up: [...preset.up] };
+  const { target, distance } = fitPoints(points, dir, new THREE.Vector3(...preset.up), fovDeg, aspect);
+  const position = target.clone().addScaledVector(dir, distance);
+  return { position: position.toArray(), target: target.toArray(), up: [...preset.up] };
 }
 
 /**
- * Keep the viewing direction, aim at the box centre (the origin of centred coordinates) and move
- * so the whole box with half extents `half` fits the view.
+ * Keep the viewing direction and move camera and target so every point fits the view.
  * @param {THREE.PerspectiveCamera} camera
- * @param {THREE.Vector3} target set to the origin
+ * @param {THREE.Vector3} target (updated)
+ * @param {number[][]} points centred scene coordinates
  */
-export function fitCamera(camera, target, half) {
+export function fitCamera(camera, target, points) {
   const dir = camera.position.clone().sub(target);
   if (dir.lengthSq() < 1e-12) dir.set(-1, 1, 1);
   dir.normalize();
-  target.set(0, 0, 0);
-  camera.position.copy(dir).multiplyScalar(fitBoxDistance(half, dir, camera.up, camera.fov, camera.aspect));
+  const fit = fitPoints(points, dir, camera.up, camera.fov, camera.aspect);
+  target.copy(fit.target);
+  camera.position.copy(fit.target).addScaledVector(dir, fit.distance);
   camera.lookAt(target);
 }
 

@@ -14,7 +14,7 @@
 import * as THREE from "three";
 import { OrbitControls } from "three/addons/controls/OrbitControls.js";
 import { decodeScene } from "./scene-decode.js";
-import { createFaceMesh } from "./face-mesh.js";
+import { createFaceMesh, faceQuad } from "./face-mesh.js";
 import { setFacePalette } from "./face-material.js";
 import { createLabels } from "./labels.js";
 import { createGuides } from "./guides.js";
@@ -23,7 +23,7 @@ import { createFigureShell } from "./figure-ui.js";
 import { createHover } from "./hover.js";
 import { paletteFor } from "./themes.js";
 import {
-  mmFov, boxRadius, boxHalf, presetView, fitCamera, orbitY, dolly, panSideways, clipPlanes,
+  mmFov, boxRadius, presetView, fitCamera, orbitY, dolly, panSideways, clipPlanes,
 } from "./camera-views.js";
 
 const SPIN_SPEED = 0.35;          // rad/s of auto-spin
@@ -68,7 +68,7 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
   let scene = null;            // decoded scene
   let content = null;          // {group, parts[]}
   let radius = 1;
-  let half = [1, 1, 1];
+  let contentPoints = [];     // corners of every face quad, centred coordinates (for fitting views)
   let pendingState = null;
   let disposed = false;
   let frameRequest = 0;
@@ -231,7 +231,7 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
     if (scene && scene.camera && scene.camera.position) {
       return { position: scene.camera.position, target: scene.camera.target || [0, 0, 0], up: scene.camera.up || [0, 1, 0] };
     }
-    return presetView("isometric", half, camera.fov, camera.aspect);
+    return presetView("isometric", contentPoints, camera.fov, camera.aspect);
   }
 
   function action(name) {
@@ -239,12 +239,12 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
     if (name === "spin") return setSpin(!state.spin);
     if (name === "png") return void downloadPNG();
     if (name === "fit") {
-      fitCamera(camera, controls.target, half);
+      fitCamera(camera, controls.target, contentPoints);
       controls.update();
       return requestRender();
     }
     if (name === "reset") return applyView(defaultView());
-    applyView(presetView(name, half, camera.fov, camera.aspect));
+    applyView(presetView(name, contentPoints, camera.fov, camera.aspect));
   }
 
   function keyDown(ev) {
@@ -302,7 +302,7 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
     const oldRadius = radius;
     scene = decoded;
     radius = Math.max(boxRadius(decoded.bbox), 1);
-    half = boxHalf(decoded.bbox);
+    contentPoints = sceneCorners(decoded);
     canvas.setAttribute("aria-label", describeScene(decoded, label));
     legend.update(decoded);
     legend.element.hidden = false;
@@ -446,6 +446,21 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
   };
   liveFigures.add(figure);
   return figure;
+}
+
+/** Corners of every face quad in centred coordinates (the box corners when there are no faces). */
+export function sceneCorners(scene) {
+  const c = scene.center || [0, 0, 0];
+  const out = [];
+  for (const face of scene.faces) {
+    const { positions } = faceQuad(face);
+    for (let k = 0; k < positions.length; k += 3) out.push([positions[k] + c[0], positions[k + 1] + c[1], positions[k + 2] + c[2]]);
+  }
+  if (!out.length) {
+    const { min, max } = scene.bbox;
+    for (const x of [min[0], max[0]]) for (const y of [min[1], max[1]]) for (const z of [min[2], max[2]]) out.push([x + c[0], y + c[1], z + c[2]]);
+  }
+  return out;
 }
 
 function round(x) {
