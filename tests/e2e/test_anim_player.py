@@ -60,7 +60,8 @@ def mm_rgb(values, absmin, absmax):
 
 def test_vmprod_step_from_url_reveals_exactly_the_swept_rows(ap):
     expr, _ = operands()
-    scene = mmcore.layout(expr, anim="vmprod", **PLAIN)
+    # hide_inputs: the arguments (seen in perspective beside the result) never overlap its cells
+    scene = mmcore.layout(expr, anim="vmprod", hide_inputs=True, **PLAIN)
     ap.add_scene("vm", scene.to_bytes())
     ap.mount("vm", query="?step-fig=3")
     assert ap.step() == 3 and ap.call("fig.player.playing") is False
