@@ -13,7 +13,10 @@ through SwiftShader), the figure fills the page and:
   - orbit: the camera circles the scene at 36 deg/s, one fig.render() per requestAnimationFrame,
     at full resolution; fps = frames in 5 s after a 1 s warm-up;
   - drag: a real mouse drag through OrbitControls (render on demand, with the figure's reduced
-    resolution while interacting); fps = frames the figure drew / drag time.
+    resolution while interacting); fps = frames the figure drew / drag time (bounded by how fast
+    Playwright delivers mouse events);
+  - spin: the figure's own auto-spin (space bar), which also lowers the resolution while moving
+    when frames are slow; fps = frames drawn / time.
 Prints every run and the medians as JSON lines.
 
 Usage:
@@ -118,6 +121,21 @@ def drag_fps(rp: RenderPage, seconds: float) -> dict:
     return {"fps": (f1 - f0) / elapsed, "pixel_ratio_while_dragging": ratio, "mouse_moves": k}
 
 
+def spin_fps(rp: RenderPage, seconds: float) -> dict:
+    """The figure's own auto-spin (space bar): render on demand with reduced resolution while moving."""
+    page = rp.page
+    page.focus("#fig .mm-fig")
+    f0 = page.evaluate("() => window.figs.fig.renderer.info.render.frame")
+    page.keyboard.press("Space")
+    t0 = time.perf_counter()
+    page.wait_for_timeout(seconds * 1000)
+    f1 = page.evaluate("() => window.figs.fig.renderer.info.render.frame")
+    elapsed = time.perf_counter() - t0
+    ratio = page.evaluate("() => window.figs.fig.renderer.getPixelRatio()")
+    page.keyboard.press("Space")
+    return {"fps": (f1 - f0) / elapsed, "pixel_ratio": ratio}
+
+
 def one_run(name: str, blob: bytes, seconds: float, shot: str = "") -> dict:
     with RenderPage(width=1280, height=720) as rp:
         rp.page.add_style_tag(content="#host { position: fixed; inset: 0; }")
@@ -133,13 +151,15 @@ def one_run(name: str, blob: bytes, seconds: float, shot: str = "") -> dict:
             rp.screenshot(Path(shot))
         orbit = rp.page.evaluate(ORBIT_JS, [seconds, 1.0])
         drag = drag_fps(rp, seconds)
+        spin = spin_fps(rp, seconds)
         info = rp.page.evaluate("() => { const r = window.figs.fig.renderer; const gl = r.getContext();"
                                 " return {size: [gl.drawingBufferWidth, gl.drawingBufferHeight],"
                                 " textures: r.info.memory.textures, calls: r.info.render.calls}; }")
         errors = [e for e in rp.errors if "GPU stall" not in e]
     return {"scene": name, "first_frame_ms": round(first["ms"], 1), "mount_wall_s": round(wall, 2),
             "orbit_fps": round(orbit["fps"], 1), "drag_fps": round(drag["fps"], 1),
-            "drag_pixel_ratio": drag["pixel_ratio_while_dragging"], "drawing_buffer": info["size"],
+            "drag_pixel_ratio": drag["pixel_ratio_while_dragging"],
+            "spin_fps": round(spin["fps"], 1), "spin_pixel_ratio": spin["pixel_ratio"], "drawing_buffer": info["size"],
             "textures": info["textures"], "draw_calls": info["calls"], "errors": errors[:3]}
 
 
@@ -160,7 +180,7 @@ def main() -> None:
             r = one_run(name, blob, args.seconds, f"{args.shot}-{name}.png" if args.shot and k == 0 else "")
             print(json.dumps(r), flush=True)
             runs.append(r)
-        med = {k: statistics.median(r[k] for r in runs) for k in ("first_frame_ms", "orbit_fps", "drag_fps")}
+        med = {k: statistics.median(r[k] for r in runs) for k in ("first_frame_ms", "orbit_fps", "drag_fps", "spin_fps")}
         print(json.dumps({"scene": name, "elements": n, "runs": len(runs), "median": med}), flush=True)
 
 

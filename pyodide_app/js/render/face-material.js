@@ -79,7 +79,9 @@ void main() {
   int r = axisIndex(vCell.y, blockSize.y, dims.y, fr);
   if (c < 0 || r < 0) discard;
   int idx = r * dims.x + c;
-  float v = texelFetch(data, ivec2(idx % texWidth, idx / texWidth), 0).r;
+  ivec2 texel = ivec2(c, r);                  // direct layout: texture W x H
+  if (texWidth != dims.x) texel = ivec2(idx % texWidth, idx / texWidth);   // wrapped layout (W > max texture size)
+  float v = texelFetch(data, texel, 0).r;
 
   float absmin = range.x, absmax = range.y, absdiff = absmax - absmin;
   vec3 col = markColor;

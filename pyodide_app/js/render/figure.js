@@ -28,7 +28,8 @@ import {
 
 const SPIN_SPEED = 0.35;          // rad/s of auto-spin
 const SLOW_FRAME_MS = 34;         // interaction frames slower than this switch to reduced resolution
-const DEFAULT_ASPECT = 0.6;       // height / width when the container has no height of its own
+const DEFAULT_ASPECT = 0.6;
+const MIN_PIXEL_SCALE = 0.35;     // lowest resolution (fraction of the device pixel ratio) while moving       // height / width when the container has no height of its own
 
 /** Live figures (for tests and debugging: the count of undisposed WebGL contexts). */
 export const liveFigures = new Set();
@@ -185,8 +186,8 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
     if (lastRenderAt) slowFrames.push(now - lastRenderAt);
     if (slowFrames.length > 5) slowFrames.shift();
     const sorted = [...slowFrames].sort((a, b) => a - b);
-    if (slowFrames.length >= 3 && sorted[sorted.length >> 1] > SLOW_FRAME_MS && state.pixelScale > 0.5) {
-      state.pixelScale = 0.5;
+    if (slowFrames.length >= 3 && sorted[sorted.length >> 1] > SLOW_FRAME_MS && state.pixelScale > MIN_PIXEL_SCALE) {
+      state.pixelScale = state.pixelScale > 0.5 ? 0.5 : MIN_PIXEL_SCALE;
       renderer.setPixelRatio(basePixelRatio * state.pixelScale);
       slowFrames.length = 0;
     }
