@@ -334,6 +334,13 @@ def test_space_toggles_spin_unless_reduced_motion(fresh):
     rp.page.emulate_media(reduced_motion="reduce")
     rp.page.keyboard.press("Space")
     assert rp.page.evaluate("() => window.figs.fig.getState().spin") is False
+    rp.page.emulate_media(reduced_motion="no-preference")
+    rp.page.evaluate("() => document.activeElement.blur()")
+    box = rp.page.evaluate("() => { const r = window.figs.fig.canvas.getBoundingClientRect(); return [r.left + 20, r.top + 20]; }")
+    rp.page.mouse.click(*box)           # clicking the figure gives it the keyboard
+    rp.page.keyboard.press("Space")
+    assert rp.page.evaluate("() => window.figs.fig.getState().spin") is True
+    rp.page.keyboard.press("Space")
 
 
 def test_canvas_has_text_alternative(fresh):

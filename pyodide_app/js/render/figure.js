@@ -126,6 +126,9 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
   resizeObserver.observe(container);
   const onKey = (ev) => keyDown(ev);
   wrapper.addEventListener("keydown", onKey);
+  // a click or drag on the figure gives it keyboard focus (space = spin, arrows)
+  const onPointerDown = () => { if (document.activeElement !== wrapper) wrapper.focus({ preventScroll: true }); };
+  canvas.addEventListener("pointerdown", onPointerDown);
   // A context the browser takes away (too many on the page, GPU reset) is drawn again when restored;
   // three.js re-uploads textures and programs from the data it keeps.
   const onContextLost = (ev) => { ev.preventDefault(); };
@@ -408,6 +411,7 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
     clearTimeout(restoreTimer);
     resizeObserver.disconnect();
     wrapper.removeEventListener("keydown", onKey);
+    canvas.removeEventListener("pointerdown", onPointerDown);
     canvas.removeEventListener("webglcontextlost", onContextLost);
     canvas.removeEventListener("webglcontextrestored", onContextRestored);
     clearContent();
