@@ -237,3 +237,27 @@ def test_space_on_the_figure_plays_and_pauses(ap):
     ap.page.keyboard.press(" ")
     assert ap.call("fig.player.playing") is False
     assert ap.call("fig.getState().spin") is False       # Space plays the animation, it does not spin
+
+
+def test_without_loop_playback_stops_on_the_last_step(ap):
+    expr, _ = operands()
+    ap.add_scene("once", mmcore.layout(expr, anim="vmprod", anim_speed=60).to_bytes())
+    ap.mount("once", query="?step-fig=0")
+    bar = ap.page.locator(".mm-anim")
+    bar.locator("input[data-action=loop]").uncheck()
+    bar.locator("button[data-action=play]").click()
+    ap.page.wait_for_function("window.figs.fig.player.playing === false", timeout=10_000)
+    assert ap.step() == 8 - 1 and bar.get_attribute("data-state") == "paused"
+    assert "step-fig=7" in ap.page.url
+
+
+def test_reduced_motion_does_not_autoplay(ap):
+    expr, _ = operands()
+    ap.add_scene("calm", mmcore.layout(expr, anim="vmprod").to_bytes())
+    ap.page.emulate_media(reduced_motion="reduce")
+    try:
+        ap.mount("calm")
+        ap.page.wait_for_timeout(400)
+        assert ap.call("fig.player.playing") is False and ap.step() == 0
+    finally:
+        ap.page.emulate_media(reduced_motion="no-preference")
