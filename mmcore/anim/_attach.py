@@ -24,7 +24,7 @@ from ..errors import MMError
 from ._spec import Animation
 from ._timeline import Schedule, Track, schedule
 
-__all__ = ["attach", "schedule_of", "ANIM_FORMAT_VERSION", "product_absmax"]
+__all__ = ["attach", "schedule_of", "ANIM_FORMAT_VERSION", "product_absmax", "product_range"]
 
 ANIM_FORMAT_VERSION = 1
 
@@ -36,6 +36,17 @@ def product_absmax(left: np.ndarray, right: np.ndarray) -> float:
     if la.size == 0 or ra.size == 0:
         return 0.0
     return float(np.max(la.max(axis=0) * ra.max(axis=1)))
+
+
+def product_range(scene, left: np.ndarray, right: np.ndarray) -> tuple[float, float]:
+    """Colour range of a node's product planes: mm colours intermediates with the parent's settings,
+    ``superlocal`` downgraded to ``local``, the local maximum being the largest |product|."""
+    from ..color import color_range
+    sensitivity = scene.viz.get("sensitivity", "global")
+    sensitivity = "local" if sensitivity == "superlocal" else sensitivity
+    local = product_absmax(left, right)
+    lo, hi = color_range(sensitivity, local, 0.0, float(scene.viz.get("global_absmax", 0.0)))
+    return float(lo), (float(hi) or 1.0)
 
 
 def _hidden_inputs(scene, sched: Schedule) -> list[str]:
@@ -51,11 +62,7 @@ def _hidden_inputs(scene, sched: Schedule) -> list[str]:
 def _track_json(scene, t: Track) -> dict:
     res = scene.face(t.path)
     left, right = scene.face(t.path + "L"), scene.face(t.path + "R")
-    sensitivity = scene.viz.get("sensitivity", "global")
-    if sensitivity == "global":
-        prange = [0.0, float(scene.viz.get("global_absmax", 0.0)) or 1.0]
-    else:
-        prange = [0.0, product_absmax(left.values, right.values) or 1.0]
+    prange = list(product_range(scene, left.values, right.values))
     return {"path": t.path, "alg": t.alg, "start": t.start, "steps": t.steps, "shape": list(t.shape),
             "blocks": list(t.blocks), "block_size": list(t.block_size), "fused": t.fused,
             "left": t.path + "L", "right": t.path + "R", "epilog": res.epilog,

@@ -163,3 +163,17 @@ def test_docstring_examples(name):
     import importlib
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_product_planes_colour_by_the_parents_sensitivity():
+    L = mmcore.matrix("L", np.array([[1.0, -3.0], [2.0, 0.5]]))
+    R = mmcore.matrix("R", np.array([[4.0, 1.0], [0.5, -2.0]]))
+    products = np.abs(L.data[:, :, None] * R.data[None, :, :])
+    local = float(products.max())                      # 8 = 2 * 4
+    assert local == 8.0
+    ranges = {s: mmcore.layout(L @ R, anim="vmprod", sensitivity=s).anim["tracks"][0]["product_range"]
+              for s in ("global", "local", "semilocal", "superlocal")}
+    gmax = mmcore.layout(L @ R).viz["global_absmax"]
+    assert ranges["global"] == [0.0, gmax]
+    assert ranges["local"] == ranges["superlocal"] == [0.0, local]
+    assert np.isclose(ranges["semilocal"][1], np.sqrt(local * gmax))
