@@ -15,7 +15,7 @@ site: setup
 
 test: setup-test
 	scripts/build_site.sh
-	MM_SITE_BUILT=1 .venv/bin/python -m pytest tests/
+	MM_SITE_BUILT=1 scripts/run_tests.sh
 
 setup:
 	scripts/setup.sh

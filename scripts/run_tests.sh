@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Run every test in two pytest processes, one per layer: the Python tests (unit, golden, property, hook, ...)
+# and the browser end-to-end tests (tests/e2e: one Chromium per session over the built site). Separate
+# processes keep the e2e session's Playwright event loop away from tests that start their own.
+# Extra arguments go to both runs (e.g. `scripts/run_tests.sh -x -q`). Exit status: non-zero if any failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+out=.cache/test-results
+mkdir -p "$out"
+rm -f "$out"/*.xml
+status=0
+.venv/bin/python -m pytest tests --ignore=tests/e2e --junitxml="$out/python.xml" "$@" || status=$?
+if [[ -d tests/e2e ]]; then
+  .venv/bin/python -m pytest tests/e2e --junitxml="$out/e2e.xml" "$@" || { s=$?; [[ $status -eq 0 ]] && status=$s; }
+fi
+.venv/bin/python - "$out" <<'PY'
+import pathlib, sys, xml.etree.ElementTree as ET
+total = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+for f in sorted(pathlib.Path(sys.argv[1]).glob("*.xml")):
+    for suite in ET.parse(f).getroot().iter("testsuite"):
+        for k in total:
+            total[k] += int(suite.get(k, 0))
+failed = total["failures"] + total["errors"]
+passed = total["tests"] - failed - total["skipped"]
+print(f"all tests: {passed} passed, {failed} failed, {total['skipped']} skipped")
+PY
+exit $status
