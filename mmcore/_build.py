@@ -1,8 +1,8 @@
 """``mmcore.layout``: expression + settings -> :class:`~mmcore.scene.Scene`.
 
-Geometry from ``_layout.place``, values from ``_values.evaluate``, colour ranges by mm's
-sensitivity rule over the global |x| maximum of every face (intermediates included), then
-legends, row guides, flow arrows and a camera hint from ``_decor``.
+Geometry from ``_layout.place``; values and colour ranges (mm's sensitivity rule over the
+global |x| maximum of every face, intermediates included) from ``_evaluation``, computed on
+first use; legends, row guides, flow arrows from ``_decor``; a camera hint.
 
 Example:
     >>> import mmcore
@@ -14,60 +14,19 @@ Example:
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
 from ._decor import decorate
-from ._expr import Expr, Leaf, MatMul
+from ._evaluation import Evaluation, LazyFaceData, LazyViz, abs_range, node_key
+from ._expr import Expr, MatMul
 from ._layout import bbox, place
-from .color import color_range
 from ._options import Options
-from ._values import evaluate
 from .errors import MMError
 from .scene import Camera, Face, Node, Scene
 
 __all__ = ["layout", "abs_range"]
-
-
-def _min_nonzero_abs(values: np.ndarray) -> float:
-    """Smallest non-zero |x| of a finite float32 array, by one integer pass over the bits."""
-    bits = np.ascontiguousarray(values, dtype=np.float32).view(np.uint32) & np.uint32(0x7FFFFFFF)
-    bits -= np.uint32(1)                  # 0 wraps to the largest value and is never the minimum
-    smallest = np.uint32(bits.min()) + np.uint32(1)
-    return float(np.array([smallest], dtype=np.uint32).view(np.float32)[0]) if smallest else 0.0
-
-
-def abs_range(values: np.ndarray) -> tuple[float, float]:
-    """(max |x|, min non-zero |x|) over the finite entries; (0, 0) when there are none.
-
-    Example:
-        >>> abs_range(np.array([[0.0, -2.0], [0.5, np.nan]], dtype=np.float32))
-        (2.0, 0.5)
-    """
-    if values.size == 0:
-        return 0.0, 0.0
-    hi, lo = float(np.max(values)), float(np.min(values))
-    if math.isfinite(hi) and math.isfinite(lo):
-        absmax = max(abs(hi), abs(lo))
-        if absmax == 0:
-            return 0.0, 0.0
-        if lo > 0:
-            return absmax, lo
-        if hi < 0:
-            return absmax, -hi
-        return absmax, _min_nonzero_abs(values)
-    a = np.abs(values[np.isfinite(values)])
-    nz = a[a > 0]
-    if nz.size == 0:
-        return 0.0, 0.0
-    return float(nz.max()), float(nz.min())
-
-
-def _color_range(sensitivity: str, local_max: float, local_min: float, global_max: float):
-    lo, hi = color_range(sensitivity, local_max, local_min, global_max)
-    return float(lo), float(hi)
 
 
 def _vec(a) -> tuple[float, float, float]:
@@ -96,27 +55,17 @@ def layout(expr: Expr, *, compute_values: bool = True, **options: Any) -> Scene:
         expr = expr.placed(root_place["polarity"], root_place["left_placement"],
                            root_place["right_placement"], root_place["result_placement"])
     node_geoms, face_geoms = place(expr, opts)
-    values = evaluate(expr, seed=opts.seed, zeros=not compute_values)
-
-    ranges = {}
-    for fg in face_geoms:
-        key = ("leaf", fg.node.uid) if isinstance(fg.node, Leaf) else id(fg.node)
-        if key not in ranges:
-            ranges[key] = abs_range(values.of(fg.node))
-    global_max = max((r[0] for r in ranges.values()), default=0.0)
-
+    evaluation = Evaluation(expr, [fg.node for fg in face_geoms], seed=opts.seed,
+                            sensitivity=opts.sensitivity, zeros=not compute_values)
     faces = []
     for fg in face_geoms:
-        key = ("leaf", fg.node.uid) if isinstance(fg.node, Leaf) else id(fg.node)
-        absmax, absmin = ranges[key]
         rot = fg.frame.rot
         faces.append(Face(
             path=fg.path, name=fg.node.label(), kind=fg.kind, shape=fg.node.shape,
             p00=_vec(fg.frame.trans), row_dir=_vec(rot[:, 1]), col_dir=_vec(rot[:, 0]),
             row_offsets=fg.rows.offsets(opts.gap), col_offsets=fg.cols.offsets(opts.gap),
             blocks={"i": [fg.rows.count, fg.rows.size], "j": [fg.cols.count, fg.cols.size]},
-            values=values.of(fg.node), absmax=absmax, absmin=absmin,
-            color_range=_color_range(opts.sensitivity, absmax, absmin, global_max),
+            data=LazyFaceData(evaluation, node_key(fg.node)),
             epilog=fg.node.epilog if fg.kind == "result" else "none", inputs=fg.inputs))
 
     nodes = []
@@ -134,7 +83,7 @@ def layout(expr: Expr, *, compute_values: bool = True, **options: Any) -> Scene:
         f = faces[0]
         corners = np.stack([f.position(0, 0), f.position(f.shape[0] - 1, f.shape[1] - 1)])
         lo, hi = corners.min(axis=0), corners.max(axis=0)
-    viz = dict(opts.viz_dict, sensitivity=opts.sensitivity, global_absmax=global_max)
+    viz = LazyViz(dict(opts.viz_dict, sensitivity=opts.sensitivity), evaluation)
     scene = Scene(title=expr.text(), gap=float(opts.gap), bbox_min=_vec(lo), bbox_max=_vec(hi), viz=viz,
                   faces=tuple(faces), nodes=tuple(nodes), camera=_camera(opts, lo, hi))
     return attach(decorate(scene, opts), anim)

@@ -19,29 +19,48 @@ from __future__ import annotations
 import numpy as np
 
 from ._epilogs import matmul_values
-from ._expr import Expr, Leaf, MatMul
+from ._expr import Expr, Leaf
 from ._inits import init_values
 
 __all__ = ["evaluate", "Values", "leaf_order"]
 
 
 class Values:
-    """Values of every node of one tree, looked up by node identity."""
+    """Values of the nodes of one tree, computed on request (each distinct node once) and kept.
 
-    def __init__(self):
-        self._by_id: dict[int, np.ndarray] = {}
+    A leaf's random draws come from ``default_rng([seed, index])`` with its first-appearance
+    index in the whole tree, so asking for one face first or for all gives the same numbers.
+    """
+
+    def __init__(self, expr: Expr, seed: int = 0, *, zeros: bool = False):
+        self._index = {leaf.uid: i for i, leaf in enumerate(leaf_order(expr))}
+        self._seed, self._zeros = seed, zeros
+        self._by_key: dict = {}
         self._keep: list[Expr] = []           # keep nodes alive so ids stay unique
 
+    @staticmethod
+    def _key(node: Expr):
+        return ("leaf", node.uid) if isinstance(node, Leaf) else id(node)
+
     def of(self, node: Expr | None) -> np.ndarray | None:
+        """The values of ``node`` (computing its subtree if needed); None for None."""
         if node is None:
             return None
-        key = ("leaf", node.uid) if isinstance(node, Leaf) else id(node)
-        return self._by_id.get(key)
-
-    def _put(self, node: Expr, arr: np.ndarray) -> None:
-        key = ("leaf", node.uid) if isinstance(node, Leaf) else id(node)
-        self._by_id[key] = arr
+        key = self._key(node)
+        got = self._by_key.get(key)
+        if got is not None:
+            return got
+        if self._zeros:
+            arr = np.broadcast_to(np.float32(0), node.shape)
+        elif isinstance(node, Leaf):
+            arr = _leaf_values(node, np.random.default_rng([self._seed, self._index[node.uid]]))
+            arr.setflags(write=False)
+        else:
+            arr = _matmul(self.of(node.left), self.of(node.right), node.epilog, node.textbook)
+            arr.setflags(write=False)
+        self._by_key[key] = arr
         self._keep.append(node)
+        return arr
 
 
 def leaf_order(expr: Expr) -> list[Leaf]:
@@ -71,36 +90,10 @@ def _matmul(left: np.ndarray, right: np.ndarray, epilog: str, textbook: bool) ->
 
 
 def evaluate(expr: Expr, seed: int = 0, *, zeros: bool = False) -> Values:
-    """Values of every node of ``expr`` (leaves and results, after epilogs).
+    """Values of every node of ``expr`` (leaves and results, after epilogs), all computed now.
 
     ``zeros=True`` skips the arithmetic and gives read-only zero views (geometry-only scenes).
     """
-    out = Values()
-    if zeros:
-        stack = [expr]
-        while stack:
-            node = stack.pop()
-            if out.of(node) is None:
-                out._put(node, np.broadcast_to(np.float32(0), node.shape))
-            if isinstance(node, MatMul):
-                stack += [node.left, node.right]
-        return out
-    for index, leaf in enumerate(leaf_order(expr)):
-        rng = np.random.default_rng([seed, index])
-        arr = _leaf_values(leaf, rng)
-        arr.setflags(write=False)
-        out._put(leaf, arr)
-
-    def visit(node: Expr) -> np.ndarray:
-        got = out.of(node)
-        if got is not None:
-            return got
-        left = visit(node.left)
-        right = visit(node.right)
-        arr = _matmul(left, right, node.epilog, node.textbook)
-        arr.setflags(write=False)
-        out._put(node, arr)
-        return arr
-
-    visit(expr)
+    out = Values(expr, seed, zeros=zeros)
+    out.of(expr)
     return out

@@ -20,7 +20,7 @@ import struct
 import numpy as np
 
 from .errors import MMError
-from .scene import Arrow, Camera, Face, Guide, Label, Node, Scene
+from .scene import Arrow, Camera, Face, FaceData, Guide, Label, Node, Scene
 
 __all__ = ["scene_to_bytes", "scene_from_bytes", "read_header", "MAGIC", "VERSION"]
 
@@ -79,7 +79,7 @@ def scene_to_bytes(scene: Scene) -> bytes:
               for a in scene.arrows]
     cam = scene.camera or Camera((0.0, 0.0, 100.0))
     viz = {k: (_f(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v)
-           for k, v in scene.viz.items()}
+           for k, v in dict(scene.viz).items()}
     header = {
         "format": "mmcore.scene", "version": VERSION, "title": scene.title, "gap": _f(scene.gap),
         "bbox": {"min": _v(scene.bbox_min), "max": _v(scene.bbox_max)}, "center": _v(scene.center),
@@ -124,8 +124,8 @@ def scene_from_bytes(data) -> Scene:
     faces = tuple(Face(
         path=f["path"], name=f["name"], kind=f["kind"], shape=t(f["shape"]), p00=t(f["p00"]),
         row_dir=t(f["row_dir"]), col_dir=t(f["col_dir"]), row_offsets=arr(f["row_offsets"]),
-        col_offsets=arr(f["col_offsets"]), blocks=f["blocks"], values=arr(f["values"]),
-        absmax=f["absmax"], absmin=f["absmin"], color_range=t(f["color_range"]),
+        col_offsets=arr(f["col_offsets"]), blocks=f["blocks"],
+        data=FaceData(arr(f["values"]), f["absmax"], f["absmin"], t(f["color_range"])),
         epilog=f.get("epilog", "none"), inputs=t(f.get("inputs", ()))) for f in h["faces"])
     nodes = tuple(Node(
         path=n["path"], name=n["name"], epilog=n["epilog"], shape=t(n["shape"]), blocks=t(n["blocks"]),

@@ -23,14 +23,28 @@ import numpy as np
 
 from .errors import MMError
 
-__all__ = ["Scene", "Face", "Node", "Label", "Guide", "Arrow", "Camera"]
+__all__ = ["Scene", "Face", "FaceData", "Node", "Label", "Guide", "Arrow", "Camera"]
 
 Vec = tuple[float, float, float]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
+class FaceData:
+    """A face's numbers: values after the epilog, |x| range and the colour range to use."""
+
+    values: np.ndarray             # float32 (H, W)
+    absmax: float                  # max |x| over finite entries
+    absmin: float                  # min non-zero |x| over finite entries
+    color_range: tuple[float, float]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
 class Face:
-    """One matrix drawn in the scene; element (r, c) sits at ``p00 + row_offsets[r]*row_dir + col_offsets[c]*col_dir``."""
+    """One matrix drawn in the scene; element (r, c) sits at ``p00 + row_offsets[r]*row_dir + col_offsets[c]*col_dir``.
+
+    Geometry is always at hand; ``values`` and the ranges come from ``data``, which a laid-out scene
+    computes on first use (so positions of a figure whose leaves cannot be loaded still work).
+    """
 
     path: str
     name: str
@@ -42,12 +56,27 @@ class Face:
     row_offsets: np.ndarray        # float32 (H,)
     col_offsets: np.ndarray        # float32 (W,)
     blocks: dict                   # {"i": [n, size], "j": [n, size]}
-    values: np.ndarray             # float32 (H, W), after the epilog
-    absmax: float
-    absmin: float
-    color_range: tuple[float, float]
+    data: Any                      # FaceData, or an object with the same attributes computed on demand
     epilog: str = "none"
     inputs: tuple[str, ...] = ()
+
+    @property
+    def values(self) -> np.ndarray:
+        """float32 (H, W), after the epilog."""
+        return self.data.values
+
+    @property
+    def absmax(self) -> float:
+        return self.data.absmax
+
+    @property
+    def absmin(self) -> float:
+        return self.data.absmin
+
+    @property
+    def color_range(self) -> tuple[float, float]:
+        """(absmin, absmax) to colour with, after the sensitivity rule."""
+        return self.data.color_range
 
     def positions(self) -> np.ndarray:
         """World centre of every element, float64 (H, W, 3) (computed on demand, never stored)."""

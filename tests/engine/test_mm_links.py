@@ -114,3 +114,16 @@ def test_blog_params_round_trip_through_to_mm():
         np.testing.assert_allclose(again.face(f.path).position(0, 0), f.position(0, 0))
         assert again.face(f.path).name == f.name
     assert again.title == first.title
+
+
+def test_positions_need_no_values_and_values_fail_clearly():
+    """An mm link whose leaves load from an unreachable URL still lays out; its values raise MMError."""
+    p = _small_params()
+    p["left"].update(init="url", url="http://127.0.0.1:9/missing.csv")
+    scene = mmcore.layout(mmcore.from_mm(p))
+    assert scene.face("L").positions().shape == (4, 3, 3)
+    assert scene.face("").position(3, 4).tolist() == mmcore.layout(mmcore.from_mm(_small_params())).face("").position(3, 4).tolist()
+    with pytest.raises(MMError, match="url init"):
+        scene.face("").values
+    with pytest.raises(MMError, match="url init"):
+        scene.to_bytes()
