@@ -66,6 +66,7 @@ export function createPlayer(fig, container, { key = "fig", urlState = true } = 
   const frameTimes = [];
   let lastFrameAt = 0;
   let pixelScale = 1;
+  let lastBarUpdate = 0;
   const basePixelRatio = () => Math.min((typeof window !== "undefined" && window.devicePixelRatio) || 1, 2);
 
   // The three.js scene: the figure's getter when it has one, else the one it renders.
@@ -188,7 +189,12 @@ export function createPlayer(fig, container, { key = "fig", urlState = true } = 
       }
     }
     for (const { track, planes } of nodes) planes.update(trackAt(track, state.step, anim.cycle));
-    if (controls) controls.update({ ...state, cycle: anim.cycle });
+    // while playing, the bar (a DOM update and repaint) follows at most ~12 times a second
+    const now = performance.now();
+    if (controls && (!state.playing || now - lastBarUpdate > 80)) {
+      controls.update({ ...state, cycle: anim.cycle });
+      lastBarUpdate = now;
+    }
     container.dataset.animStep = String(state.step);
     fig.render();
   }
