@@ -181,6 +181,7 @@ export function mountCell(root, ctx) {
     cleanups.push(() => el.removeEventListener(type, fn));
   };
   on(buttons.run, "click", () => run());
+  on(buttons.run, "pointerenter", () => ctx.runtime.prewarm(true)); // about to click: start Python now
   on(buttons.stop, "click", () => stop());
   on(buttons.reset, "click", () => reset());
   on(buttons.share, "click", () => share());

@@ -57,11 +57,15 @@ export class PythonRuntime {
     this.bootTimings = null;
   }
 
-  /** Boot in the background when the browser is idle (after the reader starts editing). */
-  prewarm() {
+  /**
+   * Boot in the background: when the browser is idle (the reader started editing), or at once
+   * (`now`: the pointer is on a Run button).
+   */
+  prewarm(now = false) {
     if (this.ready) return;
     const start = () => { if (!this.ready) this.boot(); };
-    if ("requestIdleCallback" in window) requestIdleCallback(start, { timeout: 2000 });
+    if (now) start();
+    else if ("requestIdleCallback" in window) requestIdleCallback(start, { timeout: 2000 });
     else setTimeout(start, 200);
   }
 
