@@ -3,7 +3,8 @@
 ``which`` is ``"blog49"`` (the essay's attention layer, ~1.15 M elements) or ``"gpt2"`` (the same
 layer at GPT-2-small size: input 1024×768, weights 768×768, FFN 768×3072 and 3072×768, ~18 M
 elements). Timed: ``from_mm(link)`` + ``layout`` with every value, against the same expression's
-plain numpy matmuls (float32 and float64). Peak memory of one from_mm + layout via tracemalloc.
+plain numpy matmuls (float32 and float64; and float32 with the leaves drawn by numpy's
+random generator, the same work minus mm's rules). Peak memory of one from_mm + layout via tracemalloc.
 
 Example:
     >>> r = run_bench("tiny", repeats=1)
@@ -84,6 +85,12 @@ def run_bench(which: str = "blog49", repeats: int = 5) -> dict:
     t_ours = _median_time(ours, repeats)
     t_f32 = _median_time(lambda: _plain(expr, leaves32, np.float32), repeats)
     t_f64 = _median_time(lambda: _plain(expr, leaves64, np.float64), repeats)
+
+    def plain_with_leaves():
+        rng = np.random.default_rng(0)
+        fresh = {uid: rng.standard_normal(a.shape, dtype=np.float32) for uid, a in leaves32.items()}
+        _plain(expr, fresh, np.float32)
+    t_f32_leaves = _median_time(plain_with_leaves, repeats)
     del scene
     tracemalloc.start()
     try:
@@ -95,6 +102,8 @@ def run_bench(which: str = "blog49", repeats: int = 5) -> dict:
     return {"which": which, "elements": scene.element_count(), "faces": len(scene.faces),
             "link_chars": len(link), "repeats": repeats, "median_s": t_ours,
             "numpy_f32_matmuls_s": t_f32, "numpy_f64_matmuls_s": t_f64,
+            "numpy_f32_leaves_and_matmuls_s": t_f32_leaves,
+            "ratio_vs_f32_with_leaves": t_ours / t_f32_leaves if t_f32_leaves > 0 else float("inf"),
             "ratio_vs_f32": t_ours / t_f32 if t_f32 > 0 else float("inf"),
             "ratio_vs_f64": t_ours / t_f64 if t_f64 > 0 else float("inf"),
             "peak_mb": peak / 2 ** 20}
