@@ -192,3 +192,13 @@ def test_figure_and_editor_follow_the_palette_toggle(demo_page, demo, site_url):
     assert editor_bg() != editor_before, "the editor colours did not follow the palette"
     page.click("[data-md-component=palette] label:not([hidden])")
     page.wait_for_function("(s) => document.body.getAttribute('data-md-color-scheme') === s", arg=scheme)
+
+
+def test_a_flood_of_prints_is_streamed_and_bounded(demo_page, demo):
+    page = demo_page
+    set_code(page, demo.cell_id, "for i in range(30000):\n    print('line', i)\nmmcore.matrix('A', 3, 3) @ mmcore.matrix('B', 3, 3)\n")
+    assert run_and_wait(page, demo.cell_id) == "ready", output(page, demo.cell_id)[-500:]
+    text = output(page, demo.cell_id)
+    assert text.rstrip().endswith("line 29999"), text[-200:]
+    assert len(text) <= 100_100 and text.startswith("… (earlier output cut)"), len(text)
+    set_code(page, demo.cell_id, demo.source)

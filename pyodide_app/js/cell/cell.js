@@ -15,6 +15,14 @@ import { readMmLink, programForLink } from "./mmlink.js";
 
 /** @typedef {"idle" | "loading" | "running" | "ready" | "error"} CellState */
 
+/** At most this many characters of output are shown (the end is kept). */
+const MAX_OUTPUT = 100_000;
+
+/** @param {string} text */
+function clipOutput(text) {
+  return text.length > MAX_OUTPUT ? `… (earlier output cut)\n${text.slice(-MAX_OUTPUT)}` : text;
+}
+
 /**
  * @param {HTMLElement} root   the `[data-mm-cell]` element
  * @param {{runtime: import("../runtime/client.js").PythonRuntime, theme: "light" | "dark"}} ctx
@@ -46,14 +54,22 @@ export function mountCell(root, ctx) {
   const setStatus = (text) => { if (statusEl) statusEl.textContent = text; };
   const setOutput = (text, isError = false) => {
     if (!outputEl) return;
-    outputEl.textContent = text;
+    outputEl.textContent = clipOutput(text);
     outputEl.hidden = !text;
     outputEl.classList.toggle("mm-cell__output--error", isError);
   };
+  // Streamed stdout is drawn at most once a frame, so a cell printing in a loop cannot flood the page.
+  let streamed = "";
+  let flushQueued = false;
   const appendOutput = (text) => {
-    if (!outputEl) return;
-    outputEl.textContent += text;
-    outputEl.hidden = false;
+    streamed += text;
+    if (streamed.length > 2 * MAX_OUTPUT) streamed = streamed.slice(-MAX_OUTPUT);
+    if (flushQueued || !outputEl) return;
+    flushQueued = true;
+    requestAnimationFrame(() => {
+      flushQueued = false;
+      if (mounted && busy) setOutput(streamed);
+    });
   };
 
   // -- figure -------------------------------------------------------------------------------------------
@@ -94,7 +110,7 @@ export function mountCell(root, ctx) {
     buttons.run.disabled = true;
     buttons.stop.disabled = false;
     setOutput("");
-    let streamed = "";
+    streamed = "";
     const offProgress = rt.onProgress((p) => {
       if (mounted && root.dataset.state === "loading") setStatus(`${p.detail}…`);
     });
@@ -109,14 +125,14 @@ export function mountCell(root, ctx) {
       setStatus("Running…");
       const t0 = performance.now();
       const result = await rt.run(id, code, {
-        onStdout: (text) => { if (mounted) { streamed += text; appendOutput(text); } },
+        onStdout: (text) => { if (mounted) appendOutput(text); },
       });
       if (!mounted) return;
       if (result.scene) await figure.setScene(result.scene);
       if (!mounted) return;
       if (!firstFrameMarked) { firstFrameMarked = true; performance.mark(`mm:first-frame:${id}`); }
       performance.mark(`mm:run-done:${id}`);
-      if (!streamed && result.stdout) setOutput(result.stdout);
+      setOutput(streamed || result.stdout);
       const ms = Math.round(performance.now() - t0);
       setStatus(result.scene ? `Done in ${ms} ms` : `Done in ${ms} ms (the cell shows no figure)`);
       setState("ready");

@@ -154,3 +154,18 @@ export function clipPlanes(camera, radius) {
   const far = d + 1.5 * radius + 10;
   return { near, far };
 }
+
+/**
+ * mm's keys: ↑/↓ zoom, ←/→ pan, Shift/Ctrl/⌘ + ←/→ orbit. Returns true when the key was used.
+ * @param {{key: string, shiftKey?: boolean, ctrlKey?: boolean, metaKey?: boolean}} ev
+ */
+export function applyKey(ev, camera, target) {
+  const rotate = ev.shiftKey || ev.ctrlKey || ev.metaKey;
+  switch (ev.key) {
+    case "ArrowUp": dolly(camera, target, 0.9); return true;
+    case "ArrowDown": dolly(camera, target, 1 / 0.9); return true;
+    case "ArrowLeft": rotate ? orbitY(camera, target, 0.1) : panSideways(camera, target, 0.05); return true;
+    case "ArrowRight": rotate ? orbitY(camera, target, -0.1) : panSideways(camera, target, -0.05); return true;
+    default: return false;
+  }
+}

@@ -13,6 +13,7 @@ const CSS = `
   font: 12px/1.3 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; touch-action: none; }
 .mm-fig:focus-visible { box-shadow: 0 0 0 2px var(--md-accent-fg-color, #526cfe); }
 .mm-fig canvas { display: block; width: 100%; height: 100%; }
+.mm-fig__still { position: absolute; inset: 0; width: 100%; height: 100%; }
 .mm-fig__toolbar { position: absolute; top: 6px; right: 6px; display: flex; gap: 3px; flex-wrap: wrap;
   justify-content: flex-end; opacity: 0.85; }
 .mm-fig__toolbar button { font: inherit; padding: 2px 6px; border-radius: 3px; cursor: pointer;

@@ -1,7 +1,9 @@
 /**
- * A figure: one WebGL2 canvas that draws a decoded scene (every matrix one shader quad), with
- * OrbitControls, view buttons, a colour legend, keyboard (space = spin, arrows as in mm) and
- * render-on-demand (no frame loop while idle).
+ * A figure: a WebGL2 canvas that draws a decoded scene (every matrix one shader quad), with
+ * OrbitControls, view buttons, a colour legend, hover inspection, keyboard (space = spin, arrows
+ * as in mm) and render-on-demand (no frame loop while idle). Pages with many figures share a
+ * budget of live WebGL contexts (context-budget.js): a figure far off screen shows a still image
+ * and gets its context back when it scrolls near.
  *
  * @example
  *   import { createFigure } from "./render/figure.js";
@@ -14,7 +16,7 @@
 import * as THREE from "three";
 import { OrbitControls } from "three/addons/controls/OrbitControls.js";
 import { decodeScene } from "./scene-decode.js";
-import { createFaceMesh, faceQuad } from "./face-mesh.js";
+import { createFaceMesh } from "./face-mesh.js";
 import { setFacePalette } from "./face-material.js";
 import { createLabels } from "./labels.js";
 import { createGuides } from "./guides.js";
@@ -22,40 +24,26 @@ import { createLegend } from "./legend.js";
 import { createFigureShell } from "./figure-ui.js";
 import { createHover } from "./hover.js";
 import { paletteFor } from "./themes.js";
+import { joinBudget } from "./context-budget.js";
+import { describeScene, sceneCorners } from "./scene-info.js";
 import {
-  mmFov, boxRadius, presetView, fitCamera, orbitY, dolly, panSideways, clipPlanes,
+  mmFov, boxRadius, presetView, fitCamera, orbitY, dolly, clipPlanes, applyKey,
 } from "./camera-views.js";
 
+export { describeScene, sceneCorners };
+
 const SPIN_SPEED = 0.35;          // rad/s of auto-spin
-const SLOW_FRAME_MS = 34;         // interaction frames slower than this switch to reduced resolution
-const DEFAULT_ASPECT = 0.6;
-const MIN_PIXEL_SCALE = 0.35;     // lowest resolution (fraction of the device pixel ratio) while moving       // height / width when the container has no height of its own
+const SLOW_FRAME_MS = 34;         // frames slower than this while moving lower the resolution
+const MIN_PIXEL_SCALE = 0.35;     // lowest resolution (fraction of the device pixel ratio) while moving
+const DEFAULT_ASPECT = 0.6;       // height / width when the container has no height of its own
+const NO_WEBGL = "This browser cannot draw the 3D figure (WebGL2 is not available). The code above still runs and shows its output.";
 
-/** Live figures (for tests and debugging: the count of undisposed WebGL contexts). */
+/** Live figures (for tests and debugging). */
 export const liveFigures = new Set();
-
-/** True when the browser offers WebGL2. */
-export function hasWebGL2() {
-  try {
-    const c = document.createElement("canvas");
-    const gl = c.getContext("webgl2");
-    if (!gl) return false;
-    gl.getExtension("WEBGL_lose_context")?.loseContext();
-    return true;
-  } catch {
-    return false;
-  }
-}
+let knownMaxTexture = 0;          // MAX_TEXTURE_SIZE seen by any renderer (for building while detached)
 
 function prefersReducedMotion() {
   return typeof matchMedia === "function" && matchMedia("(prefers-reduced-motion: reduce)").matches;
-}
-
-/** Text alternative of a scene: its title and the shapes of its matrices. */
-export function describeScene(scene, label = "") {
-  const names = scene.faces.map((f) => `${f.name} ${f.shape[0]}×${f.shape[1]}`);
-  const head = label || scene.title || "matrix figure";
-  return `3D figure: ${head}. Matrices: ${names.join(", ")}.`;
 }
 
 /**
@@ -66,58 +54,92 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
   const ownHeight = container.clientHeight;     // a container with its own height is filled
   const state = { theme, spin: false, pixelScale: 1 };
   let palette = paletteFor(theme, container);
-  let scene = null;            // decoded scene
-  let content = null;          // {group, parts[]}
-  let radius = 1;
-  let contentPoints = [];     // corners of every face quad, centred coordinates (for fitting views)
-  let pendingState = null;
-  let disposed = false;
-  let frameRequest = 0;
-  let spinLast = 0;
-  let interacting = false;
-  let lastRenderAt = 0;
+  let scene = null, content = null, radius = 1, contentPoints = [], pendingState = null;
+  let disposed = false, webglFailed = false, frameRequest = 0, spinLast = 0, interacting = false;
+  let lastRenderAt = 0, restoreTimer = 0, lastSize = "", ariaLabel = label ? `3D figure: ${label}` : "3D figure";
   const slowFrames = [];
-  let restoreTimer = 0;
-  let lastSize = "";
 
   const shell = createFigureShell(container, { onAction: (a) => action(a), label });
   const wrapper = shell.wrapper;
-  const canvas = document.createElement("canvas");
-  canvas.setAttribute("role", "img");
-  canvas.setAttribute("aria-label", label ? `3D figure: ${label}` : "3D figure");
-  wrapper.insertBefore(canvas, shell.toolbar);
   const legend = createLegend(wrapper);
   legend.element.hidden = true;
   shell.setPalette(palette);
   sizeWrapper();
 
-  let renderer = null;
-  try {
-    renderer = new THREE.WebGLRenderer({ canvas, antialias: false, alpha: false, powerPreference: "high-performance" });
-  } catch (err) {
-    renderer = null;
-    shell.showMessage("This browser cannot draw the 3D figure (WebGL2 is not available). The code above still runs and shows its output.");
-  }
-
   const three = new THREE.Scene();
   const camera = new THREE.PerspectiveCamera(45, 1, 0.1, 10000);
   camera.position.set(-48, 48, 48);
-  let controls = null;
+  const target = new THREE.Vector3();          // orbit centre; survives detach / attach
   const basePixelRatio = Math.min(window.devicePixelRatio || 1, 2);
 
-  if (renderer) {
-    renderer.setPixelRatio(basePixelRatio);
+  // The GL side: created by attach(), released by detach() (context budget) and dispose().
+  let canvas = null, renderer = null, controls = null, hover = null, still = null;
+  const onPointerDown = () => { budget?.touch(); if (document.activeElement !== wrapper) wrapper.focus({ preventScroll: true }); };
+  const onContextLost = (ev) => { ev.preventDefault(); };
+  const onContextRestored = () => { requestRender(); };
+
+  function attach() {
+    if (renderer || disposed || webglFailed) return !!renderer;
+    canvas = document.createElement("canvas");
+    canvas.setAttribute("role", "img");
+    canvas.setAttribute("aria-label", ariaLabel);
+    wrapper.insertBefore(canvas, shell.toolbar);
+    try {
+      renderer = new THREE.WebGLRenderer({ canvas, antialias: false, alpha: false, powerPreference: "high-performance" });
+    } catch {
+      renderer = null;
+      canvas.remove();
+      canvas = null;
+      webglFailed = true;
+      shell.showMessage(NO_WEBGL);
+      return false;
+    }
+    knownMaxTexture = renderer.capabilities.maxTextureSize;
+    renderer.setPixelRatio(basePixelRatio * state.pixelScale);
     renderer.setClearColor(new THREE.Color(palette.background), 1);
     controls = new OrbitControls(camera, canvas);
+    controls.target = target;
     controls.zoomSpeed = 0.6;
     controls.screenSpacePanning = true;
     controls.addEventListener("change", requestRender);
     controls.addEventListener("start", () => { interacting = true; setSpin(false, true); });
     controls.addEventListener("end", endInteraction);
+    controls.update();
+    hover = createHover({ canvas, camera, wrapper, requestRender });
+    if (content) hover.setFaces(faceMeshes(), content.group, scene.gap);
+    canvas.addEventListener("pointerdown", onPointerDown);
+    canvas.addEventListener("webglcontextlost", onContextLost);
+    canvas.addEventListener("webglcontextrestored", onContextRestored);
+    lastSize = "";
     resize();
+    if (still) { still.remove(); still = null; }
+    requestRender();
+    return true;
   }
 
-  const hover = renderer ? createHover({ canvas, camera, wrapper, requestRender }) : null;
+  function detach(keepStill = true) {
+    if (!renderer) return;
+    if (keepStill && scene) {
+      renderNow();
+      still = still || document.createElement("img");
+      still.className = "mm-fig__still";
+      still.alt = ariaLabel;
+      still.src = canvas.toDataURL("image/png");
+      wrapper.insertBefore(still, shell.toolbar);
+    }
+    if (frameRequest) { cancelAnimationFrame(frameRequest); frameRequest = 0; }
+    hover.dispose();
+    controls.dispose();
+    canvas.removeEventListener("pointerdown", onPointerDown);
+    canvas.removeEventListener("webglcontextlost", onContextLost);
+    canvas.removeEventListener("webglcontextrestored", onContextRestored);
+    renderer.dispose();
+    renderer.forceContextLoss();
+    canvas.remove();
+    canvas = renderer = controls = hover = null;
+  }
+
+  const budget = joinBudget({ attach, detach: () => detach(true), get attached() { return !!renderer; } }, wrapper);
 
   const resizeObserver = new ResizeObserver(() => {
     sizeWrapper();
@@ -126,15 +148,6 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
   resizeObserver.observe(container);
   const onKey = (ev) => keyDown(ev);
   wrapper.addEventListener("keydown", onKey);
-  // a click or drag on the figure gives it keyboard focus (space = spin, arrows)
-  const onPointerDown = () => { if (document.activeElement !== wrapper) wrapper.focus({ preventScroll: true }); };
-  canvas.addEventListener("pointerdown", onPointerDown);
-  // A context the browser takes away (too many on the page, GPU reset) is drawn again when restored;
-  // three.js re-uploads textures and programs from the data it keeps.
-  const onContextLost = (ev) => { ev.preventDefault(); };
-  const onContextRestored = () => { requestRender(); };
-  canvas.addEventListener("webglcontextlost", onContextLost);
-  canvas.addEventListener("webglcontextrestored", onContextRestored);
 
   function sizeWrapper() {
     if (ownHeight > 0) {
@@ -145,16 +158,15 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
     }
   }
 
-  /** Match the drawing buffer to the wrapper; returns true when the size changed. */
+  /** Match camera and drawing buffer to the wrapper; returns true when the size changed. */
   function resize() {
-    if (!renderer) return false;
     const w = Math.max(1, wrapper.clientWidth), h = Math.max(1, wrapper.clientHeight);
-    if (`${w}x${h}` === lastSize) return false;
-    lastSize = `${w}x${h}`;
-    renderer.setSize(w, h, false);
     camera.aspect = w / h;
     camera.fov = mmFov(camera.aspect);
     camera.updateProjectionMatrix();
+    if (!renderer || `${w}x${h}` === lastSize) return false;
+    lastSize = `${w}x${h}`;
+    renderer.setSize(w, h, false);
     return true;
   }
 
@@ -165,7 +177,7 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
     if (state.spin) {
       const dt = spinLast ? (now - spinLast) / 1000 : 0;
       spinLast = now;
-      orbitY(camera, controls.target, -SPIN_SPEED * dt);
+      orbitY(camera, target, -SPIN_SPEED * dt);
       controls.update();
     }
     if (interacting) adaptResolution(now);
@@ -184,7 +196,7 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
     if (!frameRequest && !disposed && renderer) frameRequest = requestAnimationFrame(renderNow);
   }
 
-  // Reduced resolution while interacting when frames are slow; full resolution when idle again.
+  // Reduced resolution while moving when frames are slow; full resolution when idle again.
   function adaptResolution(now) {
     if (lastRenderAt) slowFrames.push(now - lastRenderAt);
     if (slowFrames.length > 5) slowFrames.shift();
@@ -201,9 +213,9 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
     slowFrames.length = 0;
     clearTimeout(restoreTimer);
     restoreTimer = setTimeout(() => {
-      if (disposed || !renderer || state.pixelScale === 1 || state.spin) return;
+      if (disposed || state.pixelScale === 1 || state.spin) return;
       state.pixelScale = 1;
-      renderer.setPixelRatio(basePixelRatio);
+      if (renderer) renderer.setPixelRatio(basePixelRatio);
       requestRender();
     }, 200);
   }
@@ -225,9 +237,9 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
   function applyView(view) {
     camera.position.fromArray(view.position);
     camera.up.fromArray(view.up || [0, 1, 0]);
-    controls.target.fromArray(view.target);
-    camera.lookAt(controls.target);
-    controls.update();
+    target.fromArray(view.target);
+    camera.lookAt(target);
+    controls?.update();
     requestRender();
   }
 
@@ -240,10 +252,11 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
 
   function action(name) {
     if (!renderer) return;
+    budget.touch();
     if (name === "spin") return setSpin(!state.spin);
     if (name === "png") return void downloadPNG();
     if (name === "fit") {
-      fitCamera(camera, controls.target, contentPoints);
+      fitCamera(camera, target, contentPoints);
       controls.update();
       return requestRender();
     }
@@ -253,21 +266,15 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
 
   function keyDown(ev) {
     if (!renderer || ev.target !== wrapper) return;
-    const rotate = ev.shiftKey || ev.ctrlKey || ev.metaKey;
-    let handled = true;
-    switch (ev.key) {
-      case " ": setSpin(!state.spin); break;
-      case "ArrowUp": dolly(camera, controls.target, 0.9); break;
-      case "ArrowDown": dolly(camera, controls.target, 1 / 0.9); break;
-      case "ArrowLeft": rotate ? orbitY(camera, controls.target, 0.1) : panSideways(camera, controls.target, 0.05); break;
-      case "ArrowRight": rotate ? orbitY(camera, controls.target, -0.1) : panSideways(camera, controls.target, -0.05); break;
-      default: handled = false;
-    }
-    if (handled) {
-      ev.preventDefault();
-      controls.update();
-      requestRender();
-    }
+    if (ev.key === " ") setSpin(!state.spin);
+    else if (!applyKey(ev, camera, target)) return;
+    ev.preventDefault();
+    controls.update();
+    requestRender();
+  }
+
+  function faceMeshes() {
+    return content ? content.parts.filter((p) => p.mesh).map((p) => p.mesh) : [];
   }
 
   function clearContent() {
@@ -281,7 +288,7 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
     const group = new THREE.Group();
     group.position.fromArray(decoded.center || [0, 0, 0]);
     const parts = [];
-    const maxTex = renderer.capabilities.maxTextureSize;
+    const maxTex = renderer ? renderer.capabilities.maxTextureSize : (knownMaxTexture || 4096);
     for (const face of decoded.faces) {
       const fm = createFaceMesh(face, decoded, palette, maxTex);
       group.add(fm.mesh);
@@ -294,7 +301,6 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
     group.add(labels.group);
     parts.push(labels);
     three.add(group);
-    if (hover) hover.setFaces(parts.filter((p) => p.mesh).map((p) => p.mesh), group, decoded.gap);
     return { group, parts, deco, labels };
   }
 
@@ -307,48 +313,41 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
     scene = decoded;
     radius = Math.max(boxRadius(decoded.bbox), 1);
     contentPoints = sceneCorners(decoded);
-    canvas.setAttribute("aria-label", describeScene(decoded, label));
+    ariaLabel = describeScene(decoded, label);
+    canvas?.setAttribute("aria-label", ariaLabel);
     legend.update(decoded);
     legend.element.hidden = false;
-    if (!renderer) return;
+    if (webglFailed) return;
     clearContent();
     content = build(decoded);
+    hover?.setFaces(faceMeshes(), content.group, decoded.gap);
     if (first) {
-      if (pendingState) {
-        applyStateNow(pendingState);
-        pendingState = null;
-      } else {
-        applyView(defaultView());
-      }
+      applyView(defaultView());
+      if (pendingState) { applyStateNow(pendingState); pendingState = null; }
     } else if (Math.abs(radius - oldRadius) > 1e-6 * radius) {
       // mm keeps the view and rescales the camera distance by the change in scene size.
-      dolly(camera, controls.target, radius / oldRadius);
-      controls.update();
+      dolly(camera, target, radius / oldRadius);
+      controls?.update();
     }
+    if (!renderer) return;          // off screen without a context: drawn when it scrolls near
     if (frameRequest) { cancelAnimationFrame(frameRequest); frameRequest = 0; }
     renderNow();
     await new Promise((resolve) => requestAnimationFrame(() => resolve()));
   }
 
-  /**
-   * The figure as a PNG at `scale` times the current canvas resolution.
-   * @returns {Promise<Blob>}
-   */
+  /** The figure as a PNG at `scale` times the current canvas resolution. @returns {Promise<Blob>} */
   async function exportPNG(scale = 2) {
-    if (!renderer) throw new Error("no figure to export: WebGL2 is not available");
-    const before = renderer.getPixelRatio();
+    if (!renderer && !attach()) throw new Error("no figure to export: WebGL2 is not available");
     renderer.setPixelRatio(basePixelRatio * scale);
-    let blob;
+    let url;
     try {
       renderNow();
-      // read the drawing buffer in the same task as the render (preserveDrawingBuffer is off)
-      const url = canvas.toDataURL("image/png");
-      blob = await (await fetch(url)).blob();
+      url = canvas.toDataURL("image/png");   // same task as the render: preserveDrawingBuffer is off
     } finally {
-      renderer.setPixelRatio(before);
+      renderer.setPixelRatio(basePixelRatio * state.pixelScale);
       renderNow();
     }
-    return blob;
+    return (await fetch(url)).blob();
   }
 
   async function downloadPNG() {
@@ -366,12 +365,9 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
     state.theme = name === "dark" ? "dark" : "light";
     palette = paletteFor(state.theme, container);
     shell.setPalette(palette);
-    if (!renderer) return;
-    renderer.setClearColor(new THREE.Color(palette.background), 1);
+    renderer?.setClearColor(new THREE.Color(palette.background), 1);
     if (content) {
-      for (const part of content.parts) {
-        if (part.material) setFacePalette(part.material, palette);
-      }
+      for (const part of content.parts) if (part.material) setFacePalette(part.material, palette);
       content.deco.setPalette(palette);
       content.labels.setPalette(palette);
     }
@@ -379,12 +375,9 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
   }
 
   function getState() {
+    const r4 = (x) => Math.round(x * 1e4) / 1e4;
     return {
-      camera: {
-        position: camera.position.toArray().map(round),
-        target: (controls ? controls.target.toArray() : [0, 0, 0]).map(round),
-        up: camera.up.toArray().map(round),
-      },
+      camera: { position: camera.position.toArray().map(r4), target: target.toArray().map(r4), up: camera.up.toArray().map(r4) },
       theme: state.theme,
       spin: state.spin,
     };
@@ -398,76 +391,45 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
 
   function setState(s) {
     if (!s || typeof s !== "object") return;
-    if (!renderer) return;
     if (!scene && s.camera) { pendingState = s; if (s.theme) setTheme(s.theme); return; }
     applyStateNow(s);
   }
 
   function dispose() {
     if (disposed) return;
-    disposed = true;
     liveFigures.delete(figure);
-    if (frameRequest) cancelAnimationFrame(frameRequest);
+    budget.leave();
+    detach(false);
+    disposed = true;
     clearTimeout(restoreTimer);
     resizeObserver.disconnect();
     wrapper.removeEventListener("keydown", onKey);
-    canvas.removeEventListener("pointerdown", onPointerDown);
-    canvas.removeEventListener("webglcontextlost", onContextLost);
-    canvas.removeEventListener("webglcontextrestored", onContextRestored);
     clearContent();
-    if (hover) hover.dispose();
-    if (controls) controls.dispose();
-    if (renderer) {
-      renderer.dispose();
-      renderer.forceContextLoss();
-    }
     shell.remove();
   }
 
-  /**
-   * Client (CSS pixel) coordinates of a point in scene coordinates (before centring), or null.
-   * @param {number[]} point
-   * @returns {[number, number] | null}
-   */
+  /** Client (CSS pixel) coordinates of a scene point (before centring), or null. @returns {[number, number] | null} */
   function project(point) {
-    if (!renderer || !scene) return null;
+    if (!scene) return null;
     const v = new THREE.Vector3(...point).add(new THREE.Vector3(...(scene.center || [0, 0, 0])));
     v.project(camera);
-    const rect = canvas.getBoundingClientRect();
+    const rect = (canvas || wrapper).getBoundingClientRect();
     return [rect.left + (v.x + 1) / 2 * rect.width, rect.top + (1 - v.y) / 2 * rect.height];
   }
 
   const figure = {
-    canvas, setScene, setTheme, dispose, getState, setState, project, exportPNG,
-    /** Render one frame now (synchronously); for tests and export. */
+    setScene, setTheme, dispose, getState, setState, project, exportPNG, action,
+    /** Render one frame now (synchronously); for tests, export and the animation player. */
     render: () => renderNow(),
+    get canvas() { return canvas; },
     get scene() { return scene; },
     get camera() { return camera; },
     get threeScene() { return three; },
     get hover() { return hover; },
     get renderer() { return renderer; },
     get disposed() { return disposed; },
-    action,
+    get attached() { return !!renderer; },
   };
   liveFigures.add(figure);
   return figure;
-}
-
-/** Corners of every face quad in centred coordinates (the box corners when there are no faces). */
-export function sceneCorners(scene) {
-  const c = scene.center || [0, 0, 0];
-  const out = [];
-  for (const face of scene.faces) {
-    const { positions } = faceQuad(face);
-    for (let k = 0; k < positions.length; k += 3) out.push([positions[k] + c[0], positions[k + 1] + c[1], positions[k + 2] + c[2]]);
-  }
-  if (!out.length) {
-    const { min, max } = scene.bbox;
-    for (const x of [min[0], max[0]]) for (const y of [min[1], max[1]]) for (const z of [min[2], max[2]]) out.push([x + c[0], y + c[1], z + c[2]]);
-  }
-  return out;
-}
-
-function round(x) {
-  return Math.round(x * 1e4) / 1e4;
 }

@@ -163,6 +163,11 @@ export class PythonRuntime {
         const p = this.pending.get(msg.id);
         this.pending.delete(msg.id);
         if (p) p.reject(new CellError(msg.error, msg.stdout || ""));
+        if (msg.error && msg.error.fatal) {
+          // the interpreter is broken: drop this worker, the next run boots a fresh one
+          this.failAll(new CellError({ type: "FatalError", message: "Python stopped after a fatal error; press Run again",
+                                       traceback: msg.error.traceback || "", line: null }));
+        }
         break;
       }
       default:

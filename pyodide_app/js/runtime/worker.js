@@ -128,8 +128,12 @@ self.onmessage = async (ev) => {
   }
 };
 
-/** A JS-side failure (boot, conversion) as a contract error object. */
+/**
+ * A JS-side failure (boot, conversion, a crash of the interpreter) as a contract error object;
+ * `fatal: true` when Pyodide cannot run anything more (the client then starts a fresh worker).
+ */
 function describe(err) {
   const text = String((err && err.message) || err);
-  return { type: (err && err.name) || "Error", message: text, traceback: text, line: null };
+  const fatal = /fatal error/i.test(text) || Boolean(pyodide && pyodide._api && pyodide._api.fatal_error_occurred);
+  return { type: (err && err.name) || "Error", message: text, traceback: text, line: null, fatal };
 }
