@@ -246,7 +246,7 @@ def test_mmcore_scene_result_colour(fresh):
     rp.page.evaluate("([p, t]) => window.figs.fig.setState({camera: {position: p, target: t, up: [0, 1, 0]}})", [cam, tgt])
     rp.page.wait_for_timeout(100)
     img = rp.screenshot()
-    viz = mmcolor.VizSettings.from_params(scene.viz) if hasattr(mmcolor.VizSettings, "from_params") else None
+    viz = None   # mm's default colour settings (this scene sets none)
     checked = 0
     # corner elements: the name label sits on the face centre and the corner mark on (0, 0)
     for r, cc in [(0, 6), (5, 0), (5, 6), (4, 5)]:
@@ -448,3 +448,39 @@ def test_views_frame_the_whole_scene_tightly(fresh, view):
     mid = [(pts[:, 0].max() + pts[:, 0].min()) / 2, (pts[:, 1].max() + pts[:, 1].min()) / 2]
     assert abs(mid[0] - (box[0] + box[2]) / 2) < 0.08 * (box[2] - box[0]), mid
     assert abs(mid[1] - (box[1] + box[3]) / 2) < 0.08 * (box[3] - box[1]), mid
+
+
+def test_many_figures_share_a_bounded_number_of_contexts(fresh):
+    rp = fresh
+    rp.add_scene("many", single_face_scene(np.eye(3)))
+    before = len(rp.errors)
+    for k in range(20):     # a long page: 20 figures of 300 px, one below the other
+        rp.mount("many", fig_id=f"m{k}", width=400, height=300)
+    rp.page.wait_for_timeout(300)
+    live = rp.page.evaluate("() => Object.values(window.figs).filter((f) => f.attached).length")
+    assert live <= 12, live
+    assert not [e for e in rp.errors[before:] if "Too many active WebGL contexts" in e]
+    # every figure shows something: a live canvas or a still image of its last frame
+    shown = rp.page.evaluate("""() => Object.keys(window.figs).map((id) =>
+        !!document.querySelector(`#${id} canvas`) || !!document.querySelector(`#${id} .mm-fig__still`))""")
+    assert all(shown[:12]), shown
+    # scroll to the last figure: it gets a context and draws mm's colour; the off-screen figures seen
+    # longest ago (m4, never on screen) give theirs back and show a still image instead
+    rp.page.evaluate("() => document.getElementById('m19').scrollIntoView()")
+    rp.page.wait_for_function("() => window.figs.m19.attached")
+    rp.page.wait_for_timeout(300)
+    assert rp.page.evaluate("() => Object.values(window.figs).filter((f) => f.attached).length") <= 12
+    img = rp.screenshot()
+    xy = project(rp, [elem(1, 1)], fig="m19")[0]
+    assert np.abs(at(img, xy) - expected_rgb(1.0, 0.0, 1.0)).max() <= 8
+    assert rp.page.evaluate("() => window.figs.m4.attached") is False
+    kids = rp.page.evaluate("() => [...document.querySelector('#m4 .mm-fig').children].map((c) => c.tagName + '.' + c.className)")
+    assert "IMG.mm-fig__still" in kids and "CANVAS." not in kids, kids
+    # the detached figure gets a context again and draws when scrolled to
+    rp.page.evaluate("() => document.getElementById('m4').scrollIntoView()")
+    rp.page.wait_for_function("() => window.figs.m4.attached")
+    rp.page.wait_for_timeout(300)
+    assert rp.page.evaluate("() => Object.values(window.figs).filter((f) => f.attached).length") <= 12
+    img = rp.screenshot()
+    xy = project(rp, [elem(1, 1)], fig="m4")[0]
+    assert np.abs(at(img, xy) - expected_rgb(1.0, 0.0, 1.0)).max() <= 8
