@@ -57,16 +57,20 @@ def layout(expr: Expr, *, compute_values: bool = True, **options: Any) -> Scene:
     node_geoms, face_geoms = place(expr, opts)
     evaluation = Evaluation(expr, [fg.node for fg in face_geoms], seed=opts.seed,
                             sensitivity=opts.sensitivity, zeros=not compute_values)
+    styles = face_styles(face_geoms, opts)
+    base_style = opts.style()
     faces = []
     for fg in face_geoms:
         rot = fg.frame.rot
+        style = styles[fg.path]
+        diff = {k: v for k, v in style.items() if v != base_style[k]}
         faces.append(Face(
             path=fg.path, name=fg.node.label(), kind=fg.kind, shape=fg.node.shape,
             p00=_vec(fg.frame.trans), row_dir=_vec(rot[:, 1]), col_dir=_vec(rot[:, 0]),
             row_offsets=fg.rows.offsets(opts.gap), col_offsets=fg.cols.offsets(opts.gap),
             blocks={"i": [fg.rows.count, fg.rows.size], "j": [fg.cols.count, fg.cols.size]},
-            data=LazyFaceData(evaluation, node_key(fg.node)),
-            epilog=fg.node.epilog if fg.kind == "result" else "none", inputs=fg.inputs))
+            data=LazyFaceData(evaluation, node_key(fg.node), style["sensitivity"]),
+            epilog=fg.node.epilog if fg.kind == "result" else "none", inputs=fg.inputs, style=diff or None))
 
     nodes = []
     for ng in node_geoms:
@@ -86,7 +90,21 @@ def layout(expr: Expr, *, compute_values: bool = True, **options: Any) -> Scene:
     viz = LazyViz(dict(opts.viz_dict, sensitivity=opts.sensitivity), evaluation)
     scene = Scene(title=expr.text(), gap=float(opts.gap), bbox_min=_vec(lo), bbox_max=_vec(hi), viz=viz,
                   faces=tuple(faces), nodes=tuple(nodes), camera=_camera(opts, lo, hi))
-    return attach(decorate(scene, opts), anim)
+    return attach(decorate(scene, opts, styles), anim)
+
+
+def face_styles(face_geoms, opts: Options) -> dict[str, dict]:
+    """Each face's colour/legend settings: the figure's, then every node's own ``style`` from the root
+    down to the face's node merged over them (mm merges a child's ``viz``/``deco`` over its parent's)."""
+    node_at = {fg.path: fg.node for fg in face_geoms}
+    base = opts.style()
+    out = {}
+    for fg in face_geoms:
+        merged = dict(base)
+        for depth in range(len(fg.path) + 1):
+            merged.update(node_at[fg.path[:depth]].style)
+        out[fg.path] = merged
+    return out
 
 
 def _camera(opts: Options, lo, hi) -> Camera:

@@ -94,12 +94,14 @@ def _shape_info(face: Face, nodes: dict) -> dict | None:
     return None
 
 
-def _labels(scene: Scene, opts) -> list[Label]:
+def _labels(scene: Scene, styles: dict) -> list[Label]:
     out: list[Label] = []
-    if opts.legends <= 0:
-        return out
     nodes = {n.path: n for n in scene.nodes}
     for face in scene.faces:
+        style = styles[face.path]
+        legends = style["legends"]
+        if legends <= 0:
+            continue
         owner = nodes.get(face.path if face.kind == "result" else face.path[:-1])
         outward = _outward(face, owner)
         row_dir, col_dir = np.asarray(face.row_dir, float), np.asarray(face.col_dir, float)
@@ -107,11 +109,11 @@ def _labels(scene: Scene, opts) -> list[Label]:
         lift = outward * 1.0
         right, up = _oriented(col_dir, -row_dir, outward)
         out.append(Label(face.name, "name", face.path, _v(_at(face, dh / 2, dw / 2) + lift), _v(right), _v(up),
-                         name_size(opts.legends, face.shape, face.name)))
-        info = _shape_info(face, nodes) if opts.shape_legends else None
+                         name_size(legends, face.shape, face.name)))
+        info = _shape_info(face, nodes) if style["shape_legends"] else None
         if info is None:
             continue
-        size = round(name_size(opts.legends, face.shape) / 2.5, 6)
+        size = round(name_size(legends, face.shape) / 2.5, 6)
         glyph = 0.7 * size            # height of a capital letter
         (ni, _), (nj, _) = face.blocks["i"], face.blocks["j"]
         letter, place = info["h"]
@@ -160,17 +162,18 @@ def _guide_segments(face: Face) -> np.ndarray:
     return np.concatenate(out)
 
 
-def _guides(scene: Scene, opts) -> list[Guide]:
+def _guides(scene: Scene, styles: dict) -> list[Guide]:
     out: list[Guide] = []
-    if opts.row_guides <= 0:
-        return out
     for face in scene.faces:
+        light = styles[face.path]["row_guides"]
+        if light <= 0:
+            continue
         rc = _guide_segments(face)
         lines = _at(face, rc[..., 0], rc[..., 1]).astype(np.float32)
         (_, si), (_, sj) = face.blocks["i"], face.blocks["j"]
         bh, bw = min(face.shape[0], si), min(face.shape[1], sj)
         corner = tuple(_v(p) for p in _at(face, [0, 0, bh / 8], [0, bw / 8, 0]))
-        out.append(Guide(face.path, lines, corner, float(opts.row_guides)))
+        out.append(Guide(face.path, lines, corner, float(light)))
     return out
 
 
@@ -184,14 +187,14 @@ def _scatter(opts, count: int, total: int) -> float:
     return opts.scatter * (count ** opts.blast if opts.blast >= 0 else (total - count) ** (-opts.blast))
 
 
-def _arrows(scene: Scene, opts) -> list[Arrow]:
+def _arrows(scene: Scene, opts, styles: dict) -> list[Arrow]:
     out: list[Arrow] = []
-    scale = float(opts.flow_guides)
-    if scale <= 0:
-        return out
     nodes = {n.path: n for n in scene.nodes}
     g = float(scene.gap)
     for node in scene.nodes:
+        scale = float(styles[node.path]["flow_guides"])
+        if scale <= 0:
+            continue
         f = _flags(node.placement)
         ex, ey, ez = node.extent
         cw, ch, cd = ex / 2, ey / 2, ez / 2
@@ -208,7 +211,10 @@ def _arrows(scene: Scene, opts) -> list[Arrow]:
     return out
 
 
-def decorate(scene: Scene, opts) -> Scene:
-    """``scene`` with its labels, guides and arrows filled in from ``opts`` (mm's deco settings)."""
-    return dataclasses.replace(scene, labels=tuple(_labels(scene, opts)),
-                               guides=tuple(_guides(scene, opts)), arrows=tuple(_arrows(scene, opts)))
+def decorate(scene: Scene, opts, styles: dict | None = None) -> Scene:
+    """``scene`` with its labels, guides and arrows, from mm's deco settings: ``opts``'s, or per
+    face path ``styles`` (dicts with ``legends``, ``shape_legends``, ``row_guides``, ``flow_guides``)."""
+    if styles is None:
+        styles = {f.path: opts.style() for f in scene.faces}
+    return dataclasses.replace(scene, labels=tuple(_labels(scene, styles)),
+                               guides=tuple(_guides(scene, styles)), arrows=tuple(_arrows(scene, opts, styles)))

@@ -95,17 +95,17 @@ class Evaluation:
             self._global = max((self.ranges(key)[0] for key in self._nodes), default=0.0)
         return self._global
 
-    def color_range(self, key) -> tuple[float, float]:
+    def color_range(self, key, sensitivity: str | None = None) -> tuple[float, float]:
         absmax, absmin = self.ranges(key)
-        lo, hi = color_range(self._sensitivity, absmax, absmin, self.global_absmax())
+        lo, hi = color_range(sensitivity or self._sensitivity, absmax, absmin, self.global_absmax())
         return float(lo), float(hi)
 
 
 class LazyFaceData:
     """A face's values and ranges, read from its :class:`Evaluation` on first use."""
 
-    def __init__(self, evaluation: Evaluation, key):
-        self._ev, self._key = evaluation, key
+    def __init__(self, evaluation: Evaluation, key, sensitivity: str | None = None):
+        self._ev, self._key, self._sensitivity = evaluation, key, sensitivity
 
     @property
     def values(self) -> np.ndarray:
@@ -121,7 +121,7 @@ class LazyFaceData:
 
     @property
     def color_range(self) -> tuple[float, float]:
-        return self._ev.color_range(self._key)
+        return self._ev.color_range(self._key, self._sensitivity)
 
 
 class LazyViz(Mapping):

@@ -103,6 +103,22 @@ class Expr:
         _check_name(name)
         return dataclasses.replace(self, name=name)
 
+    def styled(self, **style: Any) -> "Expr":
+        """A copy whose face(s) and subtree use other colour or legend settings, as mm merges a
+        node's own ``viz``/``deco`` over its parent's: ``sensitivity``, ``min_size``, ``min_light``,
+        ``max_light``, ``elem_scale``, ``zero_hue``, ``hue_gap``, ``hue_spread``, ``legends``,
+        ``shape_legends``, ``row_guides``, ``flow_guides``.
+
+        Example:
+            >>> A = matrix("A", 2, 2); B = matrix("B", 2, 2)
+            >>> (A @ B).styled(sensitivity="local").style
+            (('sensitivity', 'local'),)
+        """
+        from ._options import check_style
+        merged = dict(self.style)
+        merged.update(check_style(style))
+        return dataclasses.replace(self, style=tuple(sorted(merged.items())))
+
     def label(self) -> str:
         """The name shown for this node: its name, else ``left @ right`` by the children's labels."""
         if self.name or isinstance(self, Leaf):
@@ -139,6 +155,7 @@ class Leaf(Expr):
     url: str = ""
     data: np.ndarray | None = None
     uid: int = dataclasses.field(default_factory=lambda: next(_uids))
+    style: tuple = ()            # per-node colour/legend overrides, (key, value) pairs (see ``styled``)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -166,6 +183,7 @@ class MatMul(Expr):
     placement: Placement | None = None
     options: Any = None          # root-level layout/colour settings carried from mm (mmcore._options.Options)
     textbook: bool = False       # the textbook epilog (per-row layernorm, exact GELU, ...) instead of mm's
+    style: tuple = ()            # per-node colour/legend overrides, (key, value) pairs (see ``styled``)
 
     def __post_init__(self):
         (h, d), (d2, w) = self.left.shape, self.right.shape

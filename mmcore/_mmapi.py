@@ -74,13 +74,28 @@ def _array_expr(leaf: Leaf) -> str:
     return f"[{rows}][i][j]"
 
 
+_DECO_KEYS = {"legends": "legends", "shape_legends": "shape", "row_guides": "row guides",
+              "flow_guides": "flow guides"}
+
+
+def _style_params(style: tuple) -> dict:
+    """A node's own ``viz``/``deco`` groups (mm merges them over its parent's)."""
+    viz, deco = {}, {}
+    for key, value in style:
+        if key in _DECO_KEYS:
+            deco[_DECO_KEYS[key]] = value if isinstance(value, bool) else _num(value)
+        else:
+            viz[key.replace("_", " ")] = value if isinstance(value, str) else _num(value)
+    return {**({"viz": viz} if viz else {}), **({"deco": deco} if deco else {})}
+
+
 def _leaf_params(leaf: Leaf) -> dict:
     init, expr = leaf.init, leaf.expr
     if leaf.data is not None:
         init, expr = "expr", _array_expr(leaf)
     return {"name": leaf.name, "matmul": False, "h": leaf.h, "w": leaf.w, "init": init, "url": leaf.url,
             "min": _num(leaf.min), "max": _num(leaf.max), "dropout": _num(leaf.dropout), "expr": expr,
-            "folder": "closed"}
+            "folder": "closed", **_style_params(leaf.style)}
 
 
 def _node_params(node: MatMul, path: str, geoms: dict) -> dict:
@@ -98,6 +113,8 @@ def _node_params(node: MatMul, path: str, geoms: dict) -> dict:
         cpath = path + side[0].upper()
         out[side] = _leaf_params(child) if isinstance(child, Leaf) else _node_params(child, cpath, geoms)
     out["folder"] = "closed"
+    if path:
+        out.update(_style_params(node.style))
     return out
 
 
@@ -120,6 +137,9 @@ def expr_to_params(expr: MatMul, opts: Options) -> dict:
                        "row guides": _num(opts.row_guides), "flow guides": _num(opts.flow_guides),
                        "lens size": 0.5, "magnification": 10, "interior spotlight": False, "axes": False},
               "viz": viz, "diag": {"url": ""}}
+    own = _style_params(expr.style)          # the root's own style is the figure's
+    params["viz"].update(own.get("viz", {}))
+    params["deco"].update(own.get("deco", {}))
     if opts.camera is not None:
         (x, y, z), (tx, ty, tz) = opts.camera
         params["cam"] = {"x": x, "y": y, "z": z, "target": {"x": tx, "y": ty, "z": tz}}

@@ -18,7 +18,7 @@ from typing import Any
 
 from .errors import MMError
 
-__all__ = ["Options", "SCHEMES", "SENSITIVITIES", "VIZ_DEFAULTS"]
+__all__ = ["Options", "SCHEMES", "SENSITIVITIES", "VIZ_DEFAULTS", "STYLE_KEYS", "check_style"]
 
 SCHEMES = ("blocks", "zigzag", "wheel", "custom")
 SENSITIVITIES = ("global", "local", "semilocal", "superlocal")
@@ -65,6 +65,12 @@ class Options:
     def viz_dict(self) -> dict:
         return dict(self.viz)
 
+    def style(self) -> dict:
+        """The figure-wide values of every ``STYLE_KEYS`` setting."""
+        return {"sensitivity": self.sensitivity, **dict(self.viz), "legends": float(self.legends),
+                "shape_legends": bool(self.shape_legends), "row_guides": float(self.row_guides),
+                "flow_guides": float(self.flow_guides)}
+
     def merged(self, **overrides: Any) -> "Options":
         """A copy with ``overrides`` (``None`` values are ignored; ``viz`` may be a partial dict)."""
         changes = {k: v for k, v in overrides.items() if v is not None}
@@ -85,6 +91,29 @@ class Options:
         if "scheme" in changes and "keep_placements" not in changes:
             changes["keep_placements"] = False
         return dataclasses.replace(self, **changes)
+
+
+#: settings a node may override for its subtree (mm merges a child's ``viz`` and ``deco`` over its parent's)
+STYLE_KEYS = ("sensitivity", *VIZ_DEFAULTS, "legends", "shape_legends", "row_guides", "flow_guides")
+
+
+def check_style(style: dict) -> dict:
+    """Validated per-node overrides (``STYLE_KEYS``), numbers as floats."""
+    out = {}
+    for key, value in style.items():
+        if key not in STYLE_KEYS:
+            raise MMError(f"style {key!r}: expected one of {', '.join(STYLE_KEYS)}")
+        if key == "sensitivity":
+            if value not in SENSITIVITIES:
+                raise MMError(f"sensitivity: expected one of {', '.join(SENSITIVITIES)}; got {value!r}")
+        elif key == "shape_legends":
+            if not isinstance(value, bool):
+                raise MMError(f"shape_legends: expected true or false, got {value!r}")
+        else:
+            _number(key, value)
+            value = float(value)
+        out[key] = value
+    return out
 
 
 def _number(label: str, v: Any) -> None:

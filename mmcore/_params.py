@@ -140,8 +140,32 @@ def _literal(expr: str, h: int, w: int) -> np.ndarray | None:
     return table
 
 
+_DECO_STYLE = (("legends", "legends"), ("shape", "shape_legends"), ("row guides", "row_guides"),
+               ("flow guides", "flow_guides"))
+
+
+def _style(d: dict, path: str) -> tuple:
+    """A child node's own ``viz``/``deco`` values (mm merges them over its parent's for the subtree)."""
+    out = {}
+    if "viz" in d:
+        viz = _dict(d["viz"], f"{path}.viz")
+        if "sensitivity" in viz:
+            out["sensitivity"] = _choice(viz, "sensitivity", f"{path}.viz", "global", SENSITIVITIES)
+        for key in VIZ_DEFAULTS:
+            if key.replace("_", " ") in viz:
+                out[key] = float(_num(viz, key.replace("_", " "), f"{path}.viz", 0.0))
+    if "deco" in d:
+        deco = _dict(d["deco"], f"{path}.deco")
+        for mm_key, key in _DECO_STYLE:
+            if mm_key in deco:
+                out[key] = (_bool(deco, mm_key, f"{path}.deco", True) if key == "shape_legends"
+                            else float(_num(deco, mm_key, f"{path}.deco", 0.0)))
+    return tuple(sorted(out.items()))
+
+
 def _build(d: dict, path: str, side: str, forced_h: int | None) -> Expr:
     d = _dict(d, path)
+    style = _style(d, path) if path != "params" else ()
     has_children = isinstance(d.get("left"), dict) and isinstance(d.get("right"), dict)
     if path != "params" and not _bool(d, "matmul", path, has_children):
         name = _str(d, "name", path, side) or side
@@ -153,7 +177,8 @@ def _build(d: dict, path: str, side: str, forced_h: int | None) -> Expr:
         leaf = Leaf(name, h, w, init=init,
                     min=float(_num(d, "min", path, -1.0)), max=float(_num(d, "max", path, 1.0)),
                     dropout=float(_num(d, "dropout", path, 0.0)), expr=expr,
-                    url=_str(d, "url", path, ""), data=_literal(expr, h, w) if init == "expr" else None)
+                    url=_str(d, "url", path, ""), data=_literal(expr, h, w) if init == "expr" else None,
+                    style=style)
         if not 0 <= leaf.dropout <= 1:
             raise _fail(f"{path}.dropout", "a number from 0 to 1", leaf.dropout)
         return leaf
@@ -163,7 +188,8 @@ def _build(d: dict, path: str, side: str, forced_h: int | None) -> Expr:
     epilog = _str(d, "epilog", path, "none")
     if epilog not in names:
         raise _fail(f"{path}.epilog", "one of " + ", ".join(json.dumps(a) for a in names), epilog)
-    node = MatMul(left, right, epilog=epilog, blocks=_blocks(d, path), placement=_placement(d, path))
+    node = MatMul(left, right, epilog=epilog, blocks=_blocks(d, path), placement=_placement(d, path),
+                  style=style)
     name = _str(d, "name", path, "")
     if path == "params":
         text = _str(d, "expr", path, "")

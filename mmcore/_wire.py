@@ -66,7 +66,9 @@ def scene_to_bytes(scene: Scene) -> bytes:
             "blocks": {"i": list(f.blocks["i"]), "j": list(f.blocks["j"])},
             "values": arrays.add(f.values),
             "absmax": _f(f.absmax), "absmin": _f(f.absmin), "color_range": _v(f.color_range),
-            "epilog": f.epilog, "inputs": list(f.inputs)})
+            "epilog": f.epilog, "inputs": list(f.inputs),
+            **({"style": {k: (_f(v) if isinstance(v, float) else v) for k, v in sorted(f.style.items())}}
+               if f.style else {})})
     nodes = [{"path": n.path, "name": n.name, "epilog": n.epilog, "shape": list(n.shape),
               "blocks": list(n.blocks), "extent": _v(n.extent), "origin": _v(n.origin),
               "axes": [_v(a) for a in n.axes], "left": n.left, "right": n.right,
@@ -126,7 +128,7 @@ def scene_from_bytes(data) -> Scene:
         row_dir=t(f["row_dir"]), col_dir=t(f["col_dir"]), row_offsets=arr(f["row_offsets"]),
         col_offsets=arr(f["col_offsets"]), blocks=f["blocks"],
         data=FaceData(arr(f["values"]), f["absmax"], f["absmin"], t(f["color_range"])),
-        epilog=f.get("epilog", "none"), inputs=t(f.get("inputs", ()))) for f in h["faces"])
+        epilog=f.get("epilog", "none"), inputs=t(f.get("inputs", ())), style=f.get("style")) for f in h["faces"])
     nodes = tuple(Node(
         path=n["path"], name=n["name"], epilog=n["epilog"], shape=t(n["shape"]), blocks=t(n["blocks"]),
         extent=t(n["extent"]), origin=t(n["origin"]), axes=t(t(a) for a in n["axes"]),

@@ -59,6 +59,7 @@ class Face:
     data: Any                      # FaceData, or an object with the same attributes computed on demand
     epilog: str = "none"
     inputs: tuple[str, ...] = ()
+    style: dict | None = None      # colour/legend settings of this face that differ from the scene's
 
     @property
     def values(self) -> np.ndarray:
