@@ -149,13 +149,15 @@ def test_share_link_loads_code_without_running(demo_page, demo, site_url, contex
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site_url.rstrip("/"))
     code = 'A = mmcore.matrix("A", 5, 7, init="rows")\nA @ mmcore.matrix("B", 7, 3, init="cols")  # shared\n'
     set_code(page, demo.cell_id, code)
+    camera = {"position": [61.5, 22.25, 70.0], "target": [1.0, -2.0, 0.5], "up": [0, 1, 0]}
+    page.evaluate("([id, cam]) => mmAtlas.cells.get(id).figure.setState({camera: cam})", [demo.cell_id, camera])
     click(page, demo.cell_id, "share")
     page.wait_for_function("(id) => document.querySelector(`[data-mm-cell=\"${id}\"]`).dataset.mmShareUrl",
                            arg=demo.cell_id)
     url = page.get_attribute(f'[data-mm-cell="{demo.cell_id}"]', "data-mm-share-url")
     frag = urllib.parse.urlparse(url).fragment
     assert frag.startswith(f"cell={demo.cell_id}&code="), url
-    assert len(url) < len(site_url) + len(demo.url_path) + 200, f"share link is not compact: {url}"
+    assert len(url) < len(site_url) + len(demo.url_path) + 400, f"share link is not compact: {url}"
     assert page.evaluate("navigator.clipboard.readText()") == url
     # a fresh visit through the link: code in the editor, nothing run, nothing stored
     page.evaluate("() => localStorage.clear()")
@@ -164,6 +166,10 @@ def test_share_link_loads_code_without_running(demo_page, demo, site_url, contex
     page.wait_for_function("([id, c]) => mmAtlas.cells.get(id).getCode() === c", arg=[demo.cell_id, code])
     page.wait_for_timeout(300)
     assert state(page, demo.cell_id) == "idle"
+    # the link also carries the camera of the shared figure
+    page.wait_for_function("([id, p]) => JSON.stringify(mmAtlas.cells.get(id).figure.getState().camera.position)"
+                           " === JSON.stringify(p)", arg=[demo.cell_id, camera["position"]])
+    assert page.evaluate("(id) => mmAtlas.cells.get(id).figure.getState().camera.target", demo.cell_id) == camera["target"]
     assert not has_mark(page, "mm:python-ready") and not has_mark(page, f"mm:run-done:{demo.cell_id}")
     page.evaluate("() => localStorage.clear()")
 

@@ -179,8 +179,15 @@ export function mountCell(root, ctx) {
     }
   }
 
+  /** The figure's camera state for a share link (the theme stays the reader's). */
+  function viewState() {
+    if (typeof figure.getState !== "function") return null;
+    const { theme, ...view } = figure.getState() || {};
+    return Object.keys(view).length ? view : null;
+  }
+
   async function share() {
-    const url = await shareURL(id, editor.getCode());
+    const url = await shareURL(id, editor.getCode(), location.href, viewState());
     root.dataset.mmShareUrl = url;
     try {
       await navigator.clipboard.writeText(url);
@@ -213,6 +220,7 @@ export function mountCell(root, ctx) {
     readShared().then((shared) => {
       if (!mounted || !shared || shared.cellId !== id) return;
       editor.setCode(shared.code);
+      if (shared.view && typeof figure.setState === "function") figure.setState(shared.view);
       setStatus("Code loaded from the link: press Run to run it");
       root.scrollIntoView({ block: "start" });
     });

@@ -1,9 +1,10 @@
-// Share links: the page URL with a cell's code in the hash, `#cell=<id>&code=<base64url(deflate-raw(utf-8))>`.
+// Share links: the page URL with a cell's code in the hash, `#cell=<id>&code=<base64url(deflate-raw(utf-8))>`,
+// optionally followed by `&view=<base64url(JSON of the figure's camera state)>`.
 // Opening such a link loads the code into that cell's editor; it never runs without a click.
 //
 // Example:
 //   const url = await shareURL("demo-1", "A @ B");      // https://…/page/#cell=demo-1&code=c3ZWcHCt…
-//   const shared = await readShared(new URL(url).hash); // {cellId: "demo-1", code: "A @ B"}
+//   const shared = await readShared(new URL(url).hash); // {cellId: "demo-1", code: "A @ B", view: null}
 
 /** @param {Uint8Array} bytes */
 function toBase64Url(bytes) {
@@ -35,25 +36,40 @@ export async function decodeCode(packed) {
   return new TextDecoder().decode(await pipe(fromBase64Url(packed), new DecompressionStream("deflate-raw")));
 }
 
-/** The page's URL (query kept) with the cell's code in the hash. */
-export async function shareURL(cellId, code, base = location.href) {
+/**
+ * The page's URL (query kept) with the cell's code in the hash, and the figure's view (camera, spin: the
+ * renderer's getState() without the theme, which stays the reader's own) when given.
+ */
+export async function shareURL(cellId, code, base = location.href, view = null) {
   const url = new URL(base);
-  url.hash = `cell=${encodeURIComponent(cellId)}&code=${await encodeCode(code)}`;
+  let hash = `cell=${encodeURIComponent(cellId)}&code=${await encodeCode(code)}`;
+  if (view) hash += `&view=${toBase64Url(new TextEncoder().encode(JSON.stringify(view)))}`;
+  url.hash = hash;
   return url.href;
 }
 
 /**
  * @param {string} hash  location.hash
- * @returns {Promise<{cellId: string, code: string} | null>} null when the hash holds no shared cell or is damaged
+ * @returns {Promise<{cellId: string, code: string, view: object | null} | null>} null when the hash holds no
+ *   shared cell or its code is damaged
  */
 export async function readShared(hash = location.hash) {
   const params = new URLSearchParams(hash.replace(/^#/, ""));
   const cellId = params.get("cell");
   const packed = params.get("code");
   if (!cellId || !packed) return null;
+  let code;
   try {
-    return { cellId, code: await decodeCode(packed) };
+    code = await decodeCode(packed);
   } catch {
     return null;
   }
+  let view = null;
+  try {
+    const text = params.get("view");
+    if (text) view = JSON.parse(new TextDecoder().decode(fromBase64Url(text)));
+  } catch {
+    view = null; // a damaged view is dropped, the code is still loaded
+  }
+  return { cellId, code, view };
 }

@@ -33,7 +33,12 @@ test("share codes round-trip and are compact", async () => {
   assert.equal(await decodeCode(packed), code);
   const url = await shareURL("demo-1", code, "http://127.0.0.1:8000/sub/page/?q=1#old");
   assert.ok(url.startsWith("http://127.0.0.1:8000/sub/page/?q=1#cell=demo-1&code="), url);
-  assert.deepEqual(await readShared(new URL(url).hash), { cellId: "demo-1", code });
+  assert.deepEqual(await readShared(new URL(url).hash), { cellId: "demo-1", code, view: null });
+  const view = { camera: { position: [1, 2, 3], target: [0, 0, 0], up: [0, 1, 0] }, spin: false };
+  const withView = await shareURL("demo-1", code, "http://127.0.0.1:8000/page/", view);
+  assert.deepEqual(await readShared(new URL(withView).hash), { cellId: "demo-1", code, view });
+  const damaged = withView.replace(/view=.*/, "view=%%%");
+  assert.deepEqual(await readShared(new URL(damaged).hash), { cellId: "demo-1", code, view: null });
 });
 
 test("readShared ignores hashes without a shared cell and damaged codes", async () => {
