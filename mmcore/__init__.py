@@ -3,6 +3,14 @@
 Build an expression from leaves and ``@``, lay it out as mm would, and get a scene of faces
 (every matrix drawn) with their values and lazily computed element positions.
 
+* ``matrix(name, h, w, init=...)`` / ``matrix(name, array)`` / ``matrix(name, "w.npz", key=...)``: leaves;
+* ``A @ B``, ``.named("attn")`` (or ``name("attn", A @ B)``), ``.with_epilog("relu")``,
+  ``.partition(i=, j=, k=)``, ``.placed(...)`` (custom scheme), ``.styled(sensitivity=...)``;
+* ``layout(expr, gap=, scheme=, polarity=, scatter=, molecule=, blast=, sensitivity=, seed=, ...)``
+  -> ``Scene``: ``scene.face(path)`` (``""`` root, ``"L"``, ``"R"``, ``"LR"`` ...), ``.values``,
+  ``.positions()``, ``scene.to_bytes()`` / ``Scene.from_bytes(b)``, ``scene.outline()``;
+* ``from_mm(params_or_link)`` / ``to_mm(expr)``: mm's params and links, both directions.
+
 Example:
     >>> import mmcore
     >>> A = mmcore.matrix("A", 8, 6, init="rows")
