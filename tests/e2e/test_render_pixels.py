@@ -329,6 +329,12 @@ def test_space_toggles_spin_unless_reduced_motion(fresh):
     s = rp.page.evaluate("() => window.figs.fig.getState()")
     assert s["spin"] is True and s["camera"]["position"] != pytest.approx(p0, abs=1e-3)
     assert rp.page.get_attribute("#fig button[data-fig-action='spin']", "aria-pressed") == "true"
+    # one frame per animation frame while spinning (no doubled renders)
+    frames, ticks = rp.page.evaluate("""() => new Promise((resolve) => {
+        const f = window.figs.fig, f0 = f.renderer.info.render.frame; let n = 0;
+        const tick = () => { n++; if (n < 30) requestAnimationFrame(tick); else resolve([f.renderer.info.render.frame - f0, n]); };
+        requestAnimationFrame(tick); })""")
+    assert 0 < frames <= ticks + 1, (frames, ticks)
     rp.page.keyboard.press("Space")
     assert rp.page.evaluate("() => window.figs.fig.getState().spin") is False
     rp.page.emulate_media(reduced_motion="reduce")

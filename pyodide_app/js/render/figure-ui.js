@@ -114,3 +114,14 @@ export function createFigureShell(container, { onAction, label = "" }) {
     remove() { wrapper.remove(); },
   };
 }
+
+/** Save a blob as a file download; the name is made safe for file systems. */
+export function downloadBlob(blob, name) {
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(blob);
+  a.download = name.replace(/[^\w@ .=-]+/g, "_").trim() || "figure.png";
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}

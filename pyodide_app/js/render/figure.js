@@ -21,10 +21,11 @@ import { setFacePalette } from "./face-material.js";
 import { createLabels } from "./labels.js";
 import { createGuides } from "./guides.js";
 import { createLegend } from "./legend.js";
-import { createFigureShell } from "./figure-ui.js";
+import { createFigureShell, downloadBlob } from "./figure-ui.js";
 import { createHover } from "./hover.js";
 import { paletteFor } from "./themes.js";
 import { joinBudget } from "./context-budget.js";
+import { createResolution } from "./resolution.js";
 import { describeScene, sceneCorners } from "./scene-info.js";
 import {
   mmFov, boxRadius, presetView, fitCamera, orbitY, dolly, clipPlanes, applyKey,
@@ -33,8 +34,6 @@ import {
 export { describeScene, sceneCorners };
 
 const SPIN_SPEED = 0.35;          // rad/s of auto-spin
-const SLOW_FRAME_MS = 34;         // frames slower than this while moving lower the resolution
-const MIN_PIXEL_SCALE = 0.35;     // lowest resolution (fraction of the device pixel ratio) while moving
 const DEFAULT_ASPECT = 0.6;       // height / width when the container has no height of its own
 const NO_WEBGL = "This browser cannot draw the 3D figure (WebGL2 is not available). The code above still runs and shows its output.";
 
@@ -52,12 +51,11 @@ function prefersReducedMotion() {
  */
 export function createFigure(container, { theme = "light", label = "" } = {}) {
   const ownHeight = container.clientHeight;     // a container with its own height is filled
-  const state = { theme, spin: false, pixelScale: 1 };
+  const state = { theme, spin: false };
   let palette = paletteFor(theme, container);
   let scene = null, content = null, radius = 1, contentPoints = [], pendingState = null;
   let disposed = false, webglFailed = false, frameRequest = 0, spinLast = 0, interacting = false;
-  let lastRenderAt = 0, restoreTimer = 0, lastSize = "", ariaLabel = label ? `3D figure: ${label}` : "3D figure";
-  const slowFrames = [];
+  let lastSize = "", ariaLabel = label ? `3D figure: ${label}` : "3D figure";
 
   const shell = createFigureShell(container, { onAction: (a) => action(a), label });
   const wrapper = shell.wrapper;
@@ -71,6 +69,10 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
   camera.position.set(-48, 48, 48);
   const target = new THREE.Vector3();          // orbit centre; survives detach / attach
   const basePixelRatio = Math.min(window.devicePixelRatio || 1, 2);
+  const resolution = createResolution({
+    apply: (scale) => renderer?.setPixelRatio(basePixelRatio * scale),
+    redraw: () => requestRender(),
+  });
 
   // The GL side: created by attach(), released by detach() (context budget) and dispose().
   let canvas = null, renderer = null, controls = null, hover = null, still = null;
@@ -95,7 +97,7 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
       return false;
     }
     knownMaxTexture = renderer.capabilities.maxTextureSize;
-    renderer.setPixelRatio(basePixelRatio * state.pixelScale);
+    renderer.setPixelRatio(basePixelRatio * resolution.scale);
     renderer.setClearColor(new THREE.Color(palette.background), 1);
     controls = new OrbitControls(camera, canvas);
     controls.target = target;
@@ -180,7 +182,7 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
       orbitY(camera, target, -SPIN_SPEED * dt);
       controls.update();
     }
-    if (interacting) adaptResolution(now);
+    if (interacting) resolution.frame(now);
     const { near, far } = clipPlanes(camera, radius);
     if (Math.abs(camera.near - near) > 1e-6 || Math.abs(camera.far - far) > 1e-6) {
       camera.near = near;
@@ -188,36 +190,16 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
       camera.updateProjectionMatrix();
     }
     renderer.render(three, camera);
-    lastRenderAt = now;
-    if (state.spin) frameRequest = requestAnimationFrame(renderNow);
+    if (state.spin && !frameRequest) frameRequest = requestAnimationFrame(renderNow);   // one frame per rAF
   }
 
   function requestRender() {
     if (!frameRequest && !disposed && renderer) frameRequest = requestAnimationFrame(renderNow);
   }
 
-  // Reduced resolution while moving when frames are slow; full resolution when idle again.
-  function adaptResolution(now) {
-    if (lastRenderAt) slowFrames.push(now - lastRenderAt);
-    if (slowFrames.length > 5) slowFrames.shift();
-    const sorted = [...slowFrames].sort((a, b) => a - b);
-    if (slowFrames.length >= 3 && sorted[sorted.length >> 1] > SLOW_FRAME_MS && state.pixelScale > MIN_PIXEL_SCALE) {
-      state.pixelScale = state.pixelScale > 0.5 ? 0.5 : MIN_PIXEL_SCALE;
-      renderer.setPixelRatio(basePixelRatio * state.pixelScale);
-      slowFrames.length = 0;
-    }
-  }
-
   function endInteraction() {
     interacting = false;
-    slowFrames.length = 0;
-    clearTimeout(restoreTimer);
-    restoreTimer = setTimeout(() => {
-      if (disposed || state.pixelScale === 1 || state.spin) return;
-      state.pixelScale = 1;
-      if (renderer) renderer.setPixelRatio(basePixelRatio);
-      requestRender();
-    }, 200);
+    if (!state.spin) resolution.settle();
   }
 
   function setSpin(on, fromInteraction = false) {
@@ -344,21 +326,14 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
       renderNow();
       url = canvas.toDataURL("image/png");   // same task as the render: preserveDrawingBuffer is off
     } finally {
-      renderer.setPixelRatio(basePixelRatio * state.pixelScale);
+      renderer.setPixelRatio(basePixelRatio * resolution.scale);
       renderNow();
     }
     return (await fetch(url)).blob();
   }
 
   async function downloadPNG() {
-    const blob = await exportPNG(2);
-    const a = document.createElement("a");
-    a.href = URL.createObjectURL(blob);
-    a.download = `${(label || (scene && scene.title) || "figure").replace(/[^\w@ .=-]+/g, "_").trim() || "figure"}.png`;
-    document.body.appendChild(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+    downloadBlob(await exportPNG(2), `${label || (scene && scene.title) || "figure"}.png`);
   }
 
   function setTheme(name) {
@@ -401,7 +376,7 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
     budget.leave();
     detach(false);
     disposed = true;
-    clearTimeout(restoreTimer);
+    resolution.dispose();
     resizeObserver.disconnect();
     wrapper.removeEventListener("keydown", onKey);
     clearContent();
