@@ -67,7 +67,7 @@ def layout(expr: Expr, *, compute_values: bool = True, **options: Any) -> Scene:
         faces.append(Face(
             path=fg.path, name=fg.node.label(), kind=fg.kind, shape=fg.node.shape,
             p00=_vec(fg.frame.trans), row_dir=_vec(rot[:, 1]), col_dir=_vec(rot[:, 0]),
-            row_offsets=fg.rows.offsets(opts.gap), col_offsets=fg.cols.offsets(opts.gap),
+            row_offsets=fg.rows.offsets(fg.gap), col_offsets=fg.cols.offsets(fg.gap),
             blocks={"i": [fg.rows.count, fg.rows.size], "j": [fg.cols.count, fg.cols.size]},
             data=LazyFaceData(evaluation, node_key(fg.node), style["sensitivity"]),
             epilog=fg.node.epilog if fg.kind == "result" else "none", inputs=fg.inputs, style=diff or None))
@@ -90,7 +90,8 @@ def layout(expr: Expr, *, compute_values: bool = True, **options: Any) -> Scene:
     viz = LazyViz(dict(opts.viz_dict, sensitivity=opts.sensitivity), evaluation)
     scene = Scene(title=expr.text(), gap=float(opts.gap), bbox_min=_vec(lo), bbox_max=_vec(hi), viz=viz,
                   faces=tuple(faces), nodes=tuple(nodes), camera=_camera(opts, lo, hi))
-    return attach(decorate(scene, opts, styles), anim)
+    spacings = {ng.path: ng.spacing for ng in node_geoms}
+    return attach(decorate(scene, opts, styles, spacings), anim)
 
 
 def face_styles(face_geoms, opts: Options) -> dict[str, dict]:

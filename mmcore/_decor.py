@@ -181,25 +181,26 @@ def _count(path: str, nodes: dict) -> int:
     return sum(1 for p in nodes if p.startswith(path))
 
 
-def _scatter(opts, count: int, total: int) -> float:
-    if count < opts.molecule:
+def _scatter(sp: dict, count: int, total: int) -> float:
+    if count < sp["molecule"]:
         return 0.0
-    return opts.scatter * (count ** opts.blast if opts.blast >= 0 else (total - count) ** (-opts.blast))
+    return sp["scatter"] * (count ** sp["blast"] if sp["blast"] >= 0 else (total - count) ** (-sp["blast"]))
 
 
-def _arrows(scene: Scene, opts, styles: dict) -> list[Arrow]:
+def _arrows(scene: Scene, styles: dict, spacings: dict) -> list[Arrow]:
     out: list[Arrow] = []
     nodes = {n.path: n for n in scene.nodes}
-    g = float(scene.gap)
     for node in scene.nodes:
         scale = float(styles[node.path]["flow_guides"])
         if scale <= 0:
             continue
+        sp = spacings[node.path]
+        g = float(sp["gap"])
         f = _flags(node.placement)
         ex, ey, ez = node.extent
         cw, ch, cd = ex / 2, ey / 2, ez / 2
-        s_left = _scatter(opts, _count(node.left, nodes), len(nodes))
-        s_right = _scatter(opts, _count(node.right, nodes), len(nodes))
+        s_left = _scatter(sp, _count(node.left, nodes), len(nodes))
+        s_right = _scatter(sp, _count(node.right, nodes), len(nodes))
         px = (lambda x: x) if f["left"] else (lambda x: ex - x)
         py = (lambda y: y) if f["right"] else (lambda y: ey - y)
         pz = (lambda z: z) if f["result"] else (lambda z: ez - z)
@@ -211,10 +212,15 @@ def _arrows(scene: Scene, opts, styles: dict) -> list[Arrow]:
     return out
 
 
-def decorate(scene: Scene, opts, styles: dict | None = None) -> Scene:
+def decorate(scene: Scene, opts, styles: dict | None = None, spacings: dict | None = None) -> Scene:
     """``scene`` with its labels, guides and arrows, from mm's deco settings: ``opts``'s, or per
-    face path ``styles`` (dicts with ``legends``, ``shape_legends``, ``row_guides``, ``flow_guides``)."""
+    face path ``styles`` (dicts with ``legends``, ``shape_legends``, ``row_guides``, ``flow_guides``);
+    ``spacings``: per node path its merged ``gap``, ``scatter``, ``molecule``, ``blast``."""
     if styles is None:
         styles = {f.path: opts.style() for f in scene.faces}
-    return dataclasses.replace(scene, labels=tuple(_labels(scene, styles)),
-                               guides=tuple(_guides(scene, styles)), arrows=tuple(_arrows(scene, opts, styles)))
+    if spacings is None:
+        base = {"gap": float(opts.gap), "scatter": float(opts.scatter), "molecule": opts.molecule,
+                "blast": float(opts.blast)}
+        spacings = {n.path: base for n in scene.nodes}
+    return dataclasses.replace(scene, labels=tuple(_labels(scene, styles)), guides=tuple(_guides(scene, styles)),
+                               arrows=tuple(_arrows(scene, styles, spacings)))

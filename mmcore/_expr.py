@@ -156,6 +156,7 @@ class Leaf(Expr):
     data: np.ndarray | None = None
     uid: int = dataclasses.field(default_factory=lambda: next(_uids))
     style: tuple = ()            # per-node colour/legend overrides, (key, value) pairs (see ``styled``)
+    spacing: tuple = ()          # per-node gap/scatter/molecule/blast overrides (mm links' child ``layout``)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -184,6 +185,7 @@ class MatMul(Expr):
     options: Any = None          # root-level layout/colour settings carried from mm (mmcore._options.Options)
     textbook: bool = False       # the textbook epilog (per-row layernorm, exact GELU, ...) instead of mm's
     style: tuple = ()            # per-node colour/legend overrides, (key, value) pairs (see ``styled``)
+    spacing: tuple = ()          # per-node gap/scatter/molecule/blast overrides (mm links' child ``layout``)
 
     def __post_init__(self):
         (h, d), (d2, w) = self.left.shape, self.right.shape

@@ -65,6 +65,7 @@ class FaceGeometry:
     rows: BlockSplit
     cols: BlockSplit
     inputs: tuple[str, ...]
+    gap: float                # the face's own gap (block gaps in its offsets)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -78,17 +79,24 @@ class NodeGeometry:
     blocks: tuple[int, int, int]           # (ib, kb, jb) after propagation
     splits: tuple[BlockSplit, BlockSplit, BlockSplit]
     placement: Placement
+    spacing: dict             # the node's merged gap, scatter, molecule, blast
 
 
 def _count(expr: Expr) -> int:
     return 0 if isinstance(expr, Leaf) else 1 + _count(expr.left) + _count(expr.right)
 
 
-def _scatter(opts: Options, count: int, total: int) -> float:
-    if count < opts.molecule:
+def _scatter(sp: dict, count: int, total: int) -> float:
+    """mm's ``scatterFromCount`` with a node's merged spacing settings."""
+    if count < sp["molecule"]:
         return 0.0
-    mult = count ** opts.blast if opts.blast >= 0 else (total - count) ** (-opts.blast)
-    return opts.scatter * mult
+    mult = count ** sp["blast"] if sp["blast"] >= 0 else (total - count) ** (-sp["blast"])
+    return sp["scatter"] * mult
+
+
+def _merged(spacing: dict, node: Expr) -> dict:
+    """A node's spacing: its parent's, overridden by the node's own (mm merges ``layout`` groups)."""
+    return {**spacing, **dict(node.spacing)} if node.spacing else spacing
 
 
 def _slot(side: str, pl: Placement, extent, cez: float, s: float) -> Xform:
@@ -113,19 +121,21 @@ def _node_extent(node: MatMul, ib: int, kb: int, jb: int, g: float):
 
 def place(expr: Expr, opts: Options) -> tuple[list[NodeGeometry], list[FaceGeometry]]:
     """Frames of every matmul cube and every face of ``expr`` (faces in pre-order: result, L…, R…)."""
-    g = float(opts.gap)
+    spacing = _merged({"gap": float(opts.gap), "scatter": float(opts.scatter), "molecule": opts.molecule,
+                       "blast": float(opts.blast)}, expr)
+    g = spacing["gap"]
     total = _count(expr)
     nodes: list[NodeGeometry] = []
     faces: list[FaceGeometry] = []
     world = Xform.of(_RX_PI)
     if isinstance(expr, Leaf):
         split_r, split_c = BlockSplit.of(expr.h, 1), BlockSplit.of(expr.w, 1)
-        faces.append(FaceGeometry("", expr, "leaf", world.then(Xform.of(_I3, (g, g, 0.0))), split_r, split_c, ()))
+        faces.append(FaceGeometry("", expr, "leaf", world.then(Xform.of(_I3, (g, g, 0.0))), split_r, split_c, (), g))
         return nodes, faces
     root_pl = expr.placement or Placement()
     wanted = {} if opts.keep_placements else lifted_blocks(expr)
     b = wanted.get(id(expr), expr.blocks)
-    _walk(expr, "", world, root_pl, (b.i or 1, b.k or 1, b.j or 1), g, opts, total, nodes, faces, wanted)
+    _walk(expr, "", world, root_pl, (b.i or 1, b.k or 1, b.j or 1), spacing, opts, total, nodes, faces, wanted)
     return nodes, faces
 
 
@@ -151,29 +161,32 @@ def lifted_blocks(expr: Expr, out: dict | None = None) -> dict:
     return out
 
 
-def _walk(node: MatMul, path: str, frame: Xform, pl: Placement, blocks, g: float, opts: Options,
+def _walk(node: MatMul, path: str, frame: Xform, pl: Placement, blocks, sp: dict, opts: Options,
           total: int, nodes: list, faces: list, wanted: dict) -> float:
     ib, kb, jb = blocks
+    g = sp["gap"]
     splits, ext = _node_extent(node, ib, kb, jb, g)
     si, sk, sj = splits
-    nodes.append(NodeGeometry(path, node, frame, ext, blocks, splits, pl))
+    nodes.append(NodeGeometry(path, node, frame, ext, blocks, splits, pl, sp))
     result_z = ext[2] if pl.result == "back" else 0.0
     faces.append(FaceGeometry(path, node, "result", frame.then(Xform.of(_I3, (g, g, result_z))), si, sj,
-                              (path + "L", path + "R")))
+                              (path + "L", path + "R"), g))
     for side, child, (ci, cj) in (("L", node.left, (ib, kb)), ("R", node.right, (kb, jb))):
         cpath = path + side
-        s = _scatter(opts, _count(child), total)
+        s = _scatter(sp, _count(child), total)
+        csp = _merged(sp, child)
+        cg = csp["gap"]
         if isinstance(child, Leaf):
             slot = frame.then(_slot(side, pl, ext, 0.0, s))
-            faces.append(FaceGeometry(cpath, child, "leaf", slot.then(Xform.of(_I3, (g, g, 0.0))),
-                                      BlockSplit.of(child.h, ci), BlockSplit.of(child.w, cj), ()))
+            faces.append(FaceGeometry(cpath, child, "leaf", slot.then(Xform.of(_I3, (cg, cg, 0.0))),
+                                      BlockSplit.of(child.h, ci), BlockSplit.of(child.w, cj), (), cg))
             continue
         own_k = wanted.get(id(child), child.blocks).k
         ck = own_k if own_k is not None else kb
         cpl = child_placement(opts, pl, child, side == "L")
-        csplits, cext = _node_extent(child, ci, ck, cj, g)
+        csplits, cext = _node_extent(child, ci, ck, cj, cg)
         slot = frame.then(_slot(side, pl, ext, cext[2], s))
-        _walk(child, cpath, slot, cpl, (ci, ck, cj), g, opts, total, nodes, faces, wanted)
+        _walk(child, cpath, slot, cpl, (ci, ck, cj), csp, opts, total, nodes, faces, wanted)
     return ext[2]
 
 

@@ -95,7 +95,8 @@ def _leaf_params(leaf: Leaf) -> dict:
         init, expr = "expr", _array_expr(leaf)
     return {"name": leaf.name, "matmul": False, "h": leaf.h, "w": leaf.w, "init": init, "url": leaf.url,
             "min": _num(leaf.min), "max": _num(leaf.max), "dropout": _num(leaf.dropout), "expr": expr,
-            "folder": "closed", **_style_params(leaf.style)}
+            "folder": "closed", **_style_params(leaf.style),
+            **({"layout": {k: _num(v) for k, v in leaf.spacing}} if leaf.spacing else {})}
 
 
 def _node_params(node: MatMul, path: str, geoms: dict) -> dict:
@@ -115,6 +116,7 @@ def _node_params(node: MatMul, path: str, geoms: dict) -> dict:
     out["folder"] = "closed"
     if path:
         out.update(_style_params(node.style))
+    out["layout"].update({k: _num(v) for k, v in node.spacing})
     return out
 
 

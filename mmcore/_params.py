@@ -163,9 +163,26 @@ def _style(d: dict, path: str) -> tuple:
     return tuple(sorted(out.items()))
 
 
+def _spacing(d: dict, path: str) -> tuple:
+    """A child node's own gap/scatter/molecule/blast (mm merges a child's ``layout`` over its parent's)."""
+    lay = d.get("layout")
+    if not isinstance(lay, dict):
+        return ()
+    out = {}
+    for key in ("gap", "scatter", "molecule", "blast"):
+        if key in lay:
+            out[key] = float(_num(lay, key, f"{path}.layout", 0.0))
+    if out.get("gap", 1) <= 0:
+        raise _fail(f"{path}.layout.gap", "a positive number", lay["gap"])
+    if out.get("molecule", 1) < 1:
+        raise _fail(f"{path}.layout.molecule", "a number ≥ 1", lay["molecule"])
+    return tuple(sorted(out.items()))
+
+
 def _build(d: dict, path: str, side: str, forced_h: int | None) -> Expr:
     d = _dict(d, path)
     style = _style(d, path) if path != "params" else ()
+    spacing = _spacing(d, path) if path != "params" else ()
     has_children = isinstance(d.get("left"), dict) and isinstance(d.get("right"), dict)
     if path != "params" and not _bool(d, "matmul", path, has_children):
         name = _str(d, "name", path, side) or side
@@ -178,7 +195,7 @@ def _build(d: dict, path: str, side: str, forced_h: int | None) -> Expr:
                     min=float(_num(d, "min", path, -1.0)), max=float(_num(d, "max", path, 1.0)),
                     dropout=float(_num(d, "dropout", path, 0.0)), expr=expr,
                     url=_str(d, "url", path, ""), data=_literal(expr, h, w) if init == "expr" else None,
-                    style=style)
+                    style=style, spacing=spacing)
         if not 0 <= leaf.dropout <= 1:
             raise _fail(f"{path}.dropout", "a number from 0 to 1", leaf.dropout)
         return leaf
@@ -189,7 +206,7 @@ def _build(d: dict, path: str, side: str, forced_h: int | None) -> Expr:
     if epilog not in names:
         raise _fail(f"{path}.epilog", "one of " + ", ".join(json.dumps(a) for a in names), epilog)
     node = MatMul(left, right, epilog=epilog, blocks=_blocks(d, path), placement=_placement(d, path),
-                  style=style)
+                  style=style, spacing=spacing)
     name = _str(d, "name", path, "")
     if path == "params":
         text = _str(d, "expr", path, "")

@@ -127,3 +127,22 @@ def test_positions_need_no_values_and_values_fail_clearly():
         scene.face("").values
     with pytest.raises(MMError, match="url init"):
         scene.to_bytes()
+
+
+def test_child_layout_gap_and_scatter_merge_over_the_parents():
+    """mm merges a child's ``layout`` group over its parent's: a child's own gap sizes its cube."""
+    p = _small_params()
+    p["left"] = {"matmul": True, "name": "X", "layout": {"polarity": "negative", "left placement": "left",
+                                                          "right placement": "top", "result placement": "front",
+                                                          "gap": 1},
+                 "left": {"name": "P", "h": 4, "w": 6}, "right": {"name": "Q", "h": 6, "w": 3}}
+    e = mmcore.from_mm(p)
+    s = mmcore.layout(e, compute_values=False)
+    assert s.node("").extent == (5 + 3, 4 + 2 + 3, 3 + 3)       # root gap 2: W=5, H=4 in 2 blocks, D=3
+    assert s.node("L").extent == (3 + 1, 4 + 1 + 1, 6 + 1)      # child gap 1 (its i blocks come from the root)
+    assert s.face("LL").row_offsets.tolist() == [0, 1, 3, 4]
+    assert s.face("LL").p00 != mmcore.layout(mmcore.from_mm(_small_params() | {"left": p["left"] | {
+        "layout": {k: v for k, v in p["left"]["layout"].items() if k != "gap"}}}), compute_values=False).face("LL").p00
+    back = mmcore.layout(mmcore.from_mm(mmcore.to_mm(e)), compute_values=False)
+    for f in s.faces:
+        np.testing.assert_allclose(back.face(f.path).positions(), f.positions())
