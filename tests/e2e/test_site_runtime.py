@@ -25,6 +25,13 @@ def _pages_with_cells(built_site):
     return pages
 
 
+def wait_cells(page, ids: list[str]) -> None:
+    """Wait until exactly these cells are mounted (the page change is complete)."""
+    page.wait_for_function("(ids) => window.mmAtlas && JSON.stringify([...mmAtlas.cells.keys()].sort()) === "
+                           "JSON.stringify(ids) && ids.every((id) => document.querySelector(`[data-mm-cell=\"${id}\"]`)"
+                           "?.dataset.mmLive === 'true')", arg=sorted(ids))
+
+
 def test_instant_navigation_mounts_the_next_pages_cells(page, site_url, built_site):
     pages = _pages_with_cells(built_site)
     start = "" if "" in pages else next(iter(pages))
@@ -125,3 +132,50 @@ def test_every_cell_builds_the_same_scene_in_pyodide(page, site_url, built_site)
         if got != want:
             mismatches.append(f"{cell.url_path or '/'}#{cell.cell_id}: pyodide {got} != cpython {want}")
     assert not mismatches, "\n".join(mismatches)
+
+
+GL_COUNTER = """(() => {
+    if (window.__glStats) return;
+    const st = window.__glStats = {created: 0, lost: 0};
+    const seen = new WeakSet();
+    const orig = HTMLCanvasElement.prototype.getContext;
+    HTMLCanvasElement.prototype.getContext = function (type, ...rest) {
+        const ctx = orig.call(this, type, ...rest);
+        if (ctx && /webgl/.test(type) && !seen.has(ctx)) {
+            seen.add(ctx);
+            st.created += 1;
+            this.addEventListener('webglcontextlost', () => { st.lost += 1; });
+        }
+        return ctx;
+    };
+})()"""
+
+
+def test_back_and_forth_navigation_releases_figures(page, site_url, built_site):
+    """Each page change disposes the old figures: after 3 round trips of instant navigation the live
+    WebGL contexts (created minus lost) are only those of the page shown, and its cells still draw."""
+    pages = _pages_with_cells(built_site)
+    start = "" if "" in pages else next(iter(pages))
+    page.add_init_script(GL_COUNTER)
+    goto(page, site_url + start)
+    hrefs = page.evaluate("[...document.querySelectorAll('.md-content a[href], .md-footer a[href]')].map((a) => a.href)")
+    target = next((p for p, cells in pages.items() if p != start and site_url + p in hrefs
+                   and all(c.autorun == "false" for c in cells)), None)
+    assert target is not None
+    page.evaluate("() => { window.__mmNoReload = 7; }")
+    for _ in range(3):
+        page.evaluate("(href) => [...document.querySelectorAll('.md-content a[href], .md-footer a[href]')]"
+                      ".find((a) => a.href === href).click()", site_url + target)
+        wait_cells(page, [c.cell_id for c in pages[target]])
+        page.go_back()
+        wait_cells(page, [c.cell_id for c in pages[start]])
+    assert page.evaluate("window.__mmNoReload") == 7, "navigation reloaded the page"
+    page.wait_for_timeout(300)  # context-lost events are delivered asynchronously
+    stats = page.evaluate("window.__glStats")
+    assert stats["created"] >= 3, stats
+    assert stats["created"] - stats["lost"] <= len(pages[start]), f"figures of old pages kept their contexts: {stats}"
+    first = next(c for c in pages[start] if c.scene)
+    page.evaluate("(n) => performance.clearMarks(n)", f"mm:first-frame:{first.cell_id}")
+    page.evaluate("mmAtlas.mountAll()")
+    wait_mark(page, f"mm:first-frame:{first.cell_id}")
+    assert count_foreground(load_png(canvas_png(page, first.cell_id))) > MIN_FOREGROUND
