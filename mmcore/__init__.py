@@ -27,11 +27,12 @@ from ._build import layout
 from ._expr import Blocks, Expr, Leaf, MatMul, Placement, matrix, name
 from .errors import MMError
 from .scene import Scene
+from .cell import show
 
 __version__ = "0.1.0"
 
 __all__ = ["matrix", "name", "layout", "from_mm", "to_mm", "Expr", "Leaf", "MatMul", "Blocks",
-           "Placement", "Scene", "scene", "MMError", "__version__"]
+           "Placement", "Scene", "show", "scene", "MMError", "__version__"]
 
 
 def from_mm(source):
