@@ -5,6 +5,10 @@ scene whose ``anim`` is the plain-JSON header section documented in
 ``docs/reference/scene-format.md`` ("Animation schedule"); ``schedule_of(scene)`` reads it back,
 so a scene read from bytes animates (and ``state_at`` works) exactly like the one laid out.
 
+A track's ``product_range`` needs the argument faces' values; it is computed when first read
+(or when the scene is serialised), so an animated figure whose leaves cannot be loaded (an mm
+link with ``init: url`` and no network) still lays out and gives its positions.
+
 Example:
     >>> import mmcore
     >>> from mmcore.anim import attach, schedule_of, Animation
@@ -24,7 +28,7 @@ from ..errors import MMError
 from ._spec import Animation
 from ._timeline import Schedule, Track, schedule
 
-__all__ = ["attach", "schedule_of", "ANIM_FORMAT_VERSION", "product_absmax", "product_range"]
+__all__ = ["attach", "schedule_of", "ANIM_FORMAT_VERSION", "product_absmax", "product_range", "LazyTrack"]
 
 ANIM_FORMAT_VERSION = 1
 
@@ -59,14 +63,100 @@ def _hidden_inputs(scene, sched: Schedule) -> list[str]:
     return sorted(set(out))
 
 
+class LazyTrack(dict):
+    """A track's JSON dict whose ``product_range`` is computed (once) on first access.
+
+    A plain ``dict`` once filled: every reading method fills it first, so ``json.dumps``,
+    ``dict(track)``, ``==`` and iteration all see the complete track.
+
+    Example:
+        >>> t = LazyTrack({"path": ""}, lambda: [0.0, 2.0])
+        >>> t.filled, t["path"], t.filled, dict(t)
+        (False, '', False, {'path': '', 'product_range': [0.0, 2.0]})
+    """
+
+    _LAZY = "product_range"
+
+    def __init__(self, eager: dict, compute):
+        super().__init__(eager)
+        self._compute = compute
+
+    @property
+    def filled(self) -> bool:
+        return self._compute is None
+
+    def _fill(self) -> None:
+        if self._compute is not None:
+            dict.__setitem__(self, self._LAZY, self._compute())
+            self._compute = None
+
+    def __getitem__(self, key):
+        if key == self._LAZY:
+            self._fill()
+        return dict.__getitem__(self, key)
+
+    def get(self, key, default=None):
+        if key == self._LAZY:
+            self._fill()
+        return dict.get(self, key, default)
+
+    def __contains__(self, key) -> bool:
+        return key == self._LAZY or dict.__contains__(self, key)
+
+    def __len__(self) -> int:
+        return dict.__len__(self) + (0 if self.filled else 1)
+
+    def __iter__(self):
+        self._fill()
+        return dict.__iter__(self)
+
+    def keys(self):
+        self._fill()
+        return dict.keys(self)
+
+    def values(self):
+        self._fill()
+        return dict.values(self)
+
+    def items(self):
+        self._fill()
+        return dict.items(self)
+
+    def copy(self) -> dict:
+        self._fill()
+        return dict(dict.items(self))
+
+    def __eq__(self, other):
+        self._fill()
+        if isinstance(other, LazyTrack):
+            other._fill()
+        return dict.__eq__(self, other)
+
+    def __ne__(self, other):
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    __hash__ = None
+
+    def __reduce__(self):
+        return (dict, (self.copy(),))
+
+    def __repr__(self) -> str:
+        shown = dict(dict.items(self))
+        if not self.filled:
+            shown[self._LAZY] = "…"
+        return f"LazyTrack({shown!r})"
+
+
 def _track_json(scene, t: Track) -> dict:
     res = scene.face(t.path)
     left, right = scene.face(t.path + "L"), scene.face(t.path + "R")
-    prange = list(product_range(scene, left.values, right.values))
-    return {"path": t.path, "alg": t.alg, "start": t.start, "steps": t.steps, "shape": list(t.shape),
-            "blocks": list(t.blocks), "block_size": list(t.block_size), "fused": t.fused,
-            "left": t.path + "L", "right": t.path + "R", "epilog": res.epilog,
-            "product_range": prange}
+
+    def prange() -> list[float]:
+        return list(product_range(scene, left.values, right.values))
+    return LazyTrack({"path": t.path, "alg": t.alg, "start": t.start, "steps": t.steps, "shape": list(t.shape),
+                      "blocks": list(t.blocks), "block_size": list(t.block_size), "fused": t.fused,
+                      "left": t.path + "L", "right": t.path + "R", "epilog": res.epilog}, prange)
 
 
 def attach(scene, anim) -> "object":

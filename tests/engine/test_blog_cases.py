@@ -108,9 +108,46 @@ def test_params_link(cid):
 def test_original_link(cid):
     pytest.importorskip("mmcore._mmlink", reason="compressed links need the values engineer's _mmlink")
     case = _case(cid)
-    # The reference was recorded with animations stopped; an animation's schedule reads values
-    # (its product ranges), which these links load over the network.
-    _run(mmcore.from_mm(case["original_link"]), case, anim="none")
+    # Animated links keep their animation: its product ranges are computed only when read.
+    _run(mmcore.from_mm(case["original_link"]), case)
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Every socket connection fails, as on a machine without network."""
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise OSError("network disabled by the test")
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+
+
+@pytest.mark.parametrize("cid", ["blog28", "blog38"])
+def test_animated_url_link_lays_out_offline(cid, no_network):
+    """An essay link whose leaves load from URLs (``init: url``) and which animates lays out with no
+    network: positions, the schedule's geometry; only the values (and product ranges) need the data."""
+    from mmcore.anim import schedule_of
+    from mmcore.errors import MMError
+    case = _case(cid)
+    expr = mmcore.from_mm(case["original_link"])
+    scene = mmcore.layout(expr)
+    _check_positions(scene, case)
+    sched = schedule_of(scene)
+    assert sched is not None and sched.cycle == 256
+    track = scene.anim["tracks"][0]
+    assert track["alg"] == "vmprod" and track["left"] == track["path"] + "L"
+    assert not track.filled
+    with pytest.raises(MMError, match="url init"):
+        track["product_range"]
+    with pytest.raises(MMError, match="url init"):
+        scene.to_bytes()
+    # the same figure without its animation: identical geometry, no schedule (anim="none" still works)
+    still = mmcore.layout(expr, anim="none")
+    assert still.anim is None
+    for f in scene.faces:
+        assert still.face(f.path).positions().tolist() == f.positions().tolist()
 
 
 def test_attention_layer_all_values_finite():
