@@ -10,7 +10,7 @@
 // each with a sourcemap. Paths are found relative to this file, never absolute.
 
 import { build } from "esbuild";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -18,23 +18,6 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const app = join(root, "pyodide_app");
 const outdir = join(app, "static", "mm");
 const dev = process.argv.includes("--dev");
-
-/**
- * While the renderer's figure.js has not landed, point its import at a small stand-in
- * (pyodide_app/js/cell/standin-figure.js) so the page still draws something.
- * @type {import("esbuild").Plugin}
- */
-const figureFallback = {
-  name: "mm-figure-fallback",
-  setup(b) {
-    b.onResolve({ filter: /render\/figure\.js$/ }, (args) => {
-      const real = resolve(args.resolveDir, args.path);
-      if (existsSync(real)) return null;
-      console.warn(`build_js: ${args.path} not found, using the stand-in figure`);
-      return { path: join(app, "js", "cell", "standin-figure.js") };
-    });
-  },
-};
 
 const common = {
   bundle: true,
@@ -51,8 +34,7 @@ async function main() {
   mkdirSync(outdir, { recursive: true });
   const t0 = performance.now();
   await Promise.all([
-    build({ ...common, entryPoints: [join(app, "js", "app.js")], outfile: join(outdir, "app.js"),
-            plugins: [figureFallback] }),
+    build({ ...common, entryPoints: [join(app, "js", "app.js")], outfile: join(outdir, "app.js") }),
     build({ ...common, entryPoints: [join(app, "js", "runtime", "worker.js")], outfile: join(outdir, "worker.js") }),
     build({ ...common, entryPoints: [join(app, "css", "mm.css")], outfile: join(outdir, "mm.css") }),
   ]);
