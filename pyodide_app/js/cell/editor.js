@@ -40,6 +40,7 @@ export function createEditor(parent, code, opts = {}) {
       indentOnInput(),
       bracketMatching(),
       python(),
+      EditorView.lineWrapping, // long lines (e.g. an mm link) wrap instead of scrolling sideways
       syntaxHighlighting(classHighlighter),
       keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
       EditorView.contentAttributes.of({ "aria-label": opts.label || "Python code of the cell" }),
