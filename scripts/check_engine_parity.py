@@ -11,6 +11,7 @@ Needs Node and the self-hosted Pyodide index (``python scripts/build_pyodide.py`
 import argparse
 import json
 import pathlib
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -81,13 +82,18 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         work = pathlib.Path(tmp)
         (work / "scenes.py").write_text(SCENES)
-        (work / "run.js").write_text(NODE)
+        (work / "run.cjs").write_text(NODE)
         if CASES.exists():
             cases = [{"id": c["id"], "url": c["url"]} for c in json.loads(CASES.read_text()) if c["id"] in CASE_IDS]
             (work / "cases.json").write_text(json.dumps(cases))
+        # Node reads the index's .js files as CommonJS only under a package.json saying so (the
+        # repository's own says "type": "module", and the built index has none): run a copy.
+        dist = work / "dist"
+        shutil.copytree(args.dist.resolve(), dist)
+        (dist / "package.json").write_text('{"type": "commonjs"}')
         cpy = subprocess.run([sys.executable, str(work / "scenes.py")], cwd=work, capture_output=True, text=True,
                              env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}, check=True)
-        pyo = subprocess.run(["node", str(work / "run.js"), str(args.dist.resolve()), str(REPO / "mmcore"), str(work)],
+        pyo = subprocess.run(["node", str(work / "run.cjs"), str(dist), str(REPO / "mmcore"), str(work)],
                              capture_output=True, text=True, check=True)
     ours = json.loads(cpy.stdout.strip().splitlines()[-1])
     theirs = json.loads(pyo.stdout.strip().splitlines()[-1])
