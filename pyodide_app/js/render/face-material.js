@@ -37,8 +37,9 @@ uniform ivec2 dims;          // (W, H)
 uniform ivec2 blockSize;     // (column block size, row block size)
 uniform float gap;
 uniform vec2 range;          // (absmin, absmax) of the colour mapping
+uniform float invDiff;       // 1 / (absmax - absmin), or 0 when absmax <= absmin
 uniform vec3 hueParams;      // zero_hue, hue_gap, hue_spread
-uniform vec3 lightSize;      // min_light, max_light, min_size
+uniform vec3 lightSize;      // min light, max light (both as mm clamps them), min_size
 uniform float elemDiameter;  // full element diameter in cells
 uniform vec3 markColor;      // NaN / Infinity
 uniform vec3 gridColor;
@@ -51,11 +52,6 @@ out vec4 outColor;
 // Index along one axis for a coordinate in offset units; -1 in a block gap or outside.
 int axisIndex(float x, int s, int n, out float frac) {
   float xs = x + 0.5;
-  if (s >= n) {                       // one block: no gaps (a uniform branch)
-    frac = fract(xs);
-    int i = int(floor(xs));
-    return (xs < 0.0 || i >= n) ? -1 : i;
-  }
   float pitch = float(s) + gap;
   float b = floor(xs / pitch);
   float w = xs - b * pitch;
@@ -75,37 +71,35 @@ void main() {
   vec2 fw = fwidth(vCell);
   float pw = max(max(fw.x, fw.y), 1e-6);   // cells per pixel
   float fc, fr;
+#ifdef BLOCKED
   int c = axisIndex(vCell.x, blockSize.x, dims.x, fc);
   int r = axisIndex(vCell.y, blockSize.y, dims.y, fr);
+#else
+  vec2 cf = vCell + 0.5;
+  fc = fract(cf.x);
+  fr = fract(cf.y);
+  int c = int(floor(cf.x)), r = int(floor(cf.y));
+  if (c >= dims.x || r >= dims.y) c = -1;
+#endif
   if (c < 0 || r < 0) discard;
+#ifdef WRAPPED
   int idx = r * dims.x + c;
-  ivec2 texel = ivec2(c, r);                  // direct layout: texture W x H
-  if (texWidth != dims.x) texel = ivec2(idx % texWidth, idx / texWidth);   // wrapped layout (W > max texture size)
+  ivec2 texel = ivec2(idx % texWidth, idx / texWidth);   // values wrapped into rows of texWidth texels
+#else
+  ivec2 texel = ivec2(c, r);                           // texture W x H
+#endif
   float v = texelFetch(data, texel, 0).r;
 
-  float absmin = range.x, absmax = range.y, absdiff = absmax - absmin;
-  vec3 col = markColor;
-  float size = 1.0;
-  bool ring = false;
-  if (isnan(v)) {
-    ring = true;
-  } else if (isinf(v)) {
-    size = 1.0;
-  } else if (v == 0.0) {
-    size = 0.0;
-  } else {
-    float sgn = sign(v);
-    float av = abs(v);
-    float hueVol = absdiff <= 0.0 ? 0.0 : (v - sgn * absmin) / absdiff;
-    float hue = fract(hueParams.x + sgn * hueParams.y + hueVol * hueParams.z);
-    float minL = max(lightSize.x, 1e-5);
-    float maxL = max(lightSize.y, minL);
-    float ac = clamp(av, absmin, absmax);
-    float light = absdiff <= 0.0 ? minL : minL + (maxL - minL) * sqrt(max(ac - absmin, 0.0)) / sqrt(absdiff);
-    float vol = absmax <= absmin ? 0.0 : max((av - absmin) / absdiff, 0.0);
-    size = min(lightSize.z + (1.0 - lightSize.z) * sqrt(vol), 1.0);
-    col = hsl(hue, light);
-  }
+  // mm's colour and size, branch-free (t is |x| normalised into the colour range, clamped)
+  float av = abs(v);
+  float sgn = sign(v);
+  float rel = (av - range.x) * invDiff;                 // invDiff = 0 when the range is empty
+  float st = sqrt(clamp(rel, 0.0, 1.0));
+  float hue = fract(hueParams.x + sgn * (hueParams.y + rel * hueParams.z));
+  vec3 col = hsl(hue, lightSize.x + (lightSize.y - lightSize.x) * st);
+  float size = v == 0.0 ? 0.0 : lightSize.z + (1.0 - lightSize.z) * st;
+  bool ring = isnan(v);
+  if (ring || isinf(v)) { col = markColor; size = 1.0; }
 
   float diameter = min(size * elemDiameter, 1.0);
   float alpha;
@@ -136,8 +130,8 @@ void main() {
     }
   }
   // Row or column highlight (the arguments of a hovered result element): a translucent band.
-  if ((highlight.x == r && highlight.y < 0) || (highlight.y == c && highlight.x < 0)) {
-    g = max(g, 0.3);
+  if (highlight.x >= 0 || highlight.y >= 0) {
+    if ((highlight.x == r && highlight.y < 0) || (highlight.y == c && highlight.x < 0)) g = max(g, 0.3);
   }
 
   float outA = alpha + g * (1.0 - alpha);
@@ -163,6 +157,7 @@ export function elementDiameter(elemScale) {
  */
 export function createFaceMaterial({ texture, texWidth, shape, blockSize, gap, colorRange, viz, palette }) {
   const [H, W] = shape;
+  const minLight = Math.max(viz.min_light, 1e-5);
   return new THREE.ShaderMaterial({
     glslVersion: THREE.GLSL3,
     vertexShader: VERTEX,
@@ -174,14 +169,20 @@ export function createFaceMaterial({ texture, texWidth, shape, blockSize, gap, c
       blockSize: { value: new THREE.Vector2(blockSize[1], blockSize[0]) },
       gap: { value: gap },
       range: { value: new THREE.Vector2(colorRange[0], colorRange[1]) },
+      invDiff: { value: colorRange[1] > colorRange[0] ? 1 / (colorRange[1] - colorRange[0]) : 0 },
       hueParams: { value: new THREE.Vector3(viz.zero_hue, viz.hue_gap, viz.hue_spread) },
-      lightSize: { value: new THREE.Vector3(viz.min_light, viz.max_light, viz.min_size) },
+      lightSize: { value: new THREE.Vector3(minLight, Math.max(viz.max_light, minLight), viz.min_size) },
       elemDiameter: { value: elementDiameter(viz.elem_scale) },
       markColor: { value: rawColor(palette.mark) },
       gridColor: { value: rawColor(palette.grid) },
       gridAlpha: { value: palette.gridAlpha },
       opacity: { value: 1.0 },
       highlight: { value: new THREE.Vector2(-1, -1) },
+    },
+    // compile-time variants: block gaps only for partitioned faces, index wrapping only for very wide ones
+    defines: {
+      ...(blockSize[0] < H || blockSize[1] < W ? { BLOCKED: 1 } : {}),
+      ...(texWidth !== W ? { WRAPPED: 1 } : {}),
     },
     side: THREE.DoubleSide,
     transparent: true,
