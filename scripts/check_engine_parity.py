@@ -36,6 +36,9 @@ def scenes():
     yield "mixed", mmcore.layout(e.partition(i=3, k=2), scheme="zigzag", scatter=2, sensitivity="semilocal")
     big = mmcore.matrix("a", 300, 700, init="gaussian") @ mmcore.matrix("b", 700, 500, init="gaussian")
     yield "k700-layernorm", mmcore.layout(big.with_epilog("layernorm"))
+    from mmcore.models import sorter_head
+    for layer, head in ((0, 0), (1, 2)):
+        yield f"sorter-L{layer}H{head}", mmcore.layout(sorter_head(layer, head, "CBABCA"))
     m = [mmcore.matrix(n, 5, 5, init="uniform") for n in "ABCDEFGH"]
     e = ((m[0] @ m[1]) @ (m[2] @ m[3])) @ ((m[4] @ m[5]) @ (m[6] @ m[7]))
     for blast in (0.55, -1.3, 2):
@@ -60,7 +63,7 @@ const { loadPyodide } = require(path.join(dist, "pyodide.js"));
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
       const p = path.join(dir, e.name);
       if (e.isDirectory()) { if (e.name !== "__pycache__") walk(p, rel + "/" + e.name); }
-      else if (e.name.endsWith(".py")) py.FS.writeFile(root + rel + "/" + e.name, fs.readFileSync(p));
+      else if (/\.(py|npz|json)$/.test(e.name)) py.FS.writeFile(root + rel + "/" + e.name, fs.readFileSync(p));
     }
   };
   walk(src, "");

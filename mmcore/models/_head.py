@@ -73,7 +73,12 @@ def sorter_head_arrays(layer: int, head: int, text: str = "CBABCA", params=None,
     _check_head(layer, head)
     params = sorter_params() if params is None else params
     cfg = SORTER_CONFIG
-    trace = sorter_trace(text, params, with_output=with_output)
+    tokens = sorter_tokens(text, params, with_output=with_output)
+    # The trace runs in float64 and is rounded to float32 once at the end, so CPython (OpenBLAS) and
+    # Pyodide (reference BLAS) give the same float32 figure: their summation orders differ only far
+    # below float32 precision.
+    params = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
+    trace = forward(params, tokens[None, :])
     c, hs = cfg.n_embd, cfg.head_size
     p = f"transformer.h.{layer}.attn."
     w, b = params[p + "c_attn.weight"], params[p + "c_attn.bias"]
