@@ -490,3 +490,35 @@ def test_many_figures_share_a_bounded_number_of_contexts(fresh):
     img = rp.screenshot()
     xy = project(rp, [elem(1, 1)], fig="m4")[0]
     assert np.abs(at(img, xy) - expected_rgb(1.0, 0.0, 1.0)).max() <= 8
+
+
+def test_labels_stay_readable_from_behind_and_upside_down(fresh):
+    from PIL import Image
+
+    rp = fresh
+    label = {"text": "F7L", "kind": "name", "face": "", "position": [1.5, 3.5, 0.0],
+             "right": [1, 0, 0], "up": [0, 1, 0], "size": 2.0}
+    rp.add_scene("read", single_face_scene(np.eye(4), labels=[label], camera_distance=16.0))
+    rp.mount("read")
+    box = [[-1.5, 5.0, 0.0], [4.5, 5.0, 0.0], [-1.5, 2.0, 0.0], [4.5, 2.0, 0.0]]
+
+    def crop():
+        img = rp.screenshot()
+        pts = np.array(project(rp, box))
+        x0, y0 = pts.min(axis=0).astype(int)
+        x1, y1 = pts.max(axis=0).astype(int)
+        ink = (np.abs(img[y0:y1, x0:x1] - [0x1F, 0x24, 0x30]).max(axis=-1) < 70).astype(np.uint8) * 255
+        return np.asarray(Image.fromarray(ink).resize((120, 60))).astype(float) / 255
+
+    front = crop()
+    assert front.sum() > 50
+    centre = [1.5, 3.5, 0.0]   # scene coordinates; the camera looks at the label from the other side
+    c = rp.page.evaluate("() => window.figs.fig.scene.center")
+    tgt = [centre[k] + c[k] for k in range(3)]
+    for cam, flip in ((dict(position=[tgt[0], tgt[1], -16.0], up=[0, 1, 0]), np.fliplr),   # behind
+                      (dict(position=[tgt[0], tgt[1], 16.0], up=[0, -1, 0]), lambda a: a[::-1, ::-1])):  # upside down
+        rp.page.evaluate("(c) => window.figs.fig.setState({camera: c})", {**cam, "target": tgt})
+        rp.page.wait_for_timeout(100)
+        seen = crop()
+        same, turned = np.abs(seen - front).mean(), np.abs(flip(seen) - front).mean()
+        assert same < turned, (cam, same, turned)

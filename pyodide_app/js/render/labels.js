@@ -2,8 +2,9 @@
  * Name and shape legends (scene `labels`) as flat text quads drawn from canvas textures.
  *
  * Each label is a quad in the plane spanned by its `right` and `up` vectors, `size` world units
- * tall, centred on `position`. Seen from behind, the text is mirrored back in the shader so it
- * stays readable (mm rebuilds its text meshes for the same purpose).
+ * tall, centred on `position`. The vertex shader looks at how the label's right and up vectors
+ * land on the screen: seen from behind (mirrored) the text is flipped back, and upside down it is
+ * turned half a turn, so it always reads left to right (mm rebuilds its text meshes for this).
  *
  * @example
  *   const labels = createLabels(scene.labels, palette);
@@ -13,8 +14,19 @@ import * as THREE from "three";
 import { rawColor } from "./face-material.js";
 
 const VERTEX = /* glsl */ `
+uniform vec3 anchor;     // label centre, right and up (local coordinates of the label group)
+uniform vec3 rightDir;
+uniform vec3 upDir;
 out vec2 vUv;
-void main() { vUv = uv; gl_Position = projectionMatrix * modelViewMatrix * vec4(position, 1.0); }`;
+vec2 screen(vec3 p) { vec4 c = projectionMatrix * modelViewMatrix * vec4(p, 1.0); return c.xy / max(abs(c.w), 1e-6); }
+void main() {
+  vec2 o = screen(anchor), r = screen(anchor + rightDir) - o, u = screen(anchor + upDir) - o;
+  vec2 t = uv;
+  if (r.x * u.y - r.y * u.x < 0.0) { t.x = 1.0 - t.x; r = -r; }   // mirrored: seen from behind
+  if (u.y < 0.0 && abs(u.y) >= abs(u.x)) t = 1.0 - t;             // upside down: half a turn
+  vUv = t;
+  gl_Position = projectionMatrix * modelViewMatrix * vec4(position, 1.0);
+}`;
 
 const FRAGMENT = /* glsl */ `
 precision highp float;
@@ -23,8 +35,7 @@ uniform vec3 color;
 in vec2 vUv;
 out vec4 outColor;
 void main() {
-  vec2 uv = gl_FrontFacing ? vUv : vec2(1.0 - vUv.x, vUv.y);
-  float a = texture(map, uv).a;
+  float a = texture(map, vUv).a;
   if (a < 0.02) discard;
   outColor = vec4(color, a);
 }`;
@@ -77,7 +88,10 @@ export function createLabels(labels, palette) {
     geometry.setIndex([0, 1, 2, 2, 1, 3]);
     const material = new THREE.ShaderMaterial({
       glslVersion: THREE.GLSL3, vertexShader: VERTEX, fragmentShader: FRAGMENT,
-      uniforms: { map: { value: texture }, color: { value: rawColor(colorOf(label, palette)) } },
+      uniforms: {
+        map: { value: texture }, color: { value: rawColor(colorOf(label, palette)) },
+        anchor: { value: c.clone() }, rightDir: { value: right.clone() }, upDir: { value: up.clone() },
+      },
       side: THREE.DoubleSide, transparent: true, depthWrite: false,
     });
     const mesh = new THREE.Mesh(geometry, material);
