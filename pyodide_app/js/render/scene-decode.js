@@ -132,7 +132,8 @@ export function decodeScene(input) {
       throw new SceneFormatError(`${where}: expected shape [H, W], got ${JSON.stringify(shape)}`);
     }
     const [H, W] = shape;
-    const values = readArray(buffer, dataStart, face.values, `${where}.values`);
+    let values = readArray(buffer, dataStart, face.values, `${where}.values`);
+    if (!(values instanceof Float32Array)) values = Float32Array.from(values);   // the shader reads float32
     if (values.length !== H * W) {
       throw new SceneFormatError(`${where}: values hold ${values.length} elements, expected H*W = ${H}*${W} = ${H * W}`);
     }
