@@ -69,9 +69,18 @@ def erf_as(x: np.ndarray) -> np.ndarray:
     return (np.sign(v) * (1.0 - y)).reshape(x.shape)
 
 
+# Past this |x| the tail y is below 2^-54 (4e-20 at 6.5), so 1 - y is exactly 1.0 whether or not
+# exp(-ax²) underflows; clamping its argument keeps numpy's exp off its slow underflow path.
+_ERF_EXP_CLAMP = 6.5
+
+
 def _erf_tail_as(ax: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """y = poly(t)·t·exp(-ax²) with t = 1/(1 + p·ax), so erf(ax) = 1 - y (ax >= 0)."""
-    e = np.multiply(ax, ax)
+    """y = poly(t)·t·exp(-ax²) with t = 1/(1 + p·ax), so erf(ax) = 1 - y (ax >= 0).
+
+    Only ``1 - y`` is exact: for ax > 6.5, y is a tiny positive stand-in (1 - y == 1.0 either way).
+    """
+    e = np.minimum(ax, _ERF_EXP_CLAMP)
+    np.multiply(e, e, out=e)
     np.negative(e, out=e)
     np.exp(e, out=e)
     t = np.multiply(ax, _AS_P, out=out)
@@ -215,7 +224,8 @@ def _row_chunks(h: int, w: int):
         yield slice(r, min(h, r + step))
 
 
-def apply_epilog(acc: np.ndarray, name: str, k: int, *, textbook: bool = False) -> np.ndarray:
+def apply_epilog(acc: np.ndarray, name: str, k: int, *, textbook: bool = False,
+                 nan_to_zero: bool = False, overwrite: bool = False) -> np.ndarray:
     """Apply mm epilog ``name`` to the float64 accumulator ``acc`` (I, J) of a matmul of depth
     ``k``; returns float32 (I, J).
 
@@ -225,6 +235,8 @@ def apply_epilog(acc: np.ndarray, name: str, k: int, *, textbook: bool = False) 
     when W < H; layernorm is matrix-wide (squares rounded to float32, like mm's
     Float32Array.map); GELU uses the A&S 7.1.26 erf. ``textbook=True``: per-row layernorm,
     causal softmax with -inf masking (no over-read) and max from -inf, GELU with an exact erf.
+    ``nan_to_zero``: NaN sums become 0 first (mm's matmul); ``overwrite``: ``acc`` (float64,
+    C-contiguous) may be used as scratch, saving a copy.
 
     >>> apply_epilog(np.array([[0.0, 0.0]]), "softmax", k=1).tolist()
     [[0.5, 0.5]]
@@ -236,9 +248,12 @@ def apply_epilog(acc: np.ndarray, name: str, k: int, *, textbook: bool = False) 
         raise MMError(f"epilog {name!r}: expected a 2-D accumulator, got shape {acc.shape}")
     h, w = acc.shape
     x = np.empty((h, w), dtype=np.float32)
+    scratch = overwrite and acc.dtype == np.float64 and acc.flags.c_contiguous and acc.flags.writeable
     with np.errstate(all="ignore"):
         for rows in _row_chunks(h, w):
-            chunk = np.array(acc[rows], dtype=np.float64)
+            chunk = acc[rows] if scratch else np.array(acc[rows], dtype=np.float64)
+            if nan_to_zero:
+                np.copyto(chunk, 0.0, where=np.isnan(chunk))
             x[rows] = _pointwise(chunk, name, k, textbook)
         if name in _SOFTMAX or name in _SOFTMAX_TRIL:
             tril = name in _SOFTMAX_TRIL
@@ -301,6 +316,8 @@ def matmul_values(left: np.ndarray, right: np.ndarray, epilog: str = "none", *,
         raise MMError(
             f"cannot multiply {left.shape[0]}×{left.shape[1]} by {right.shape[0]}×{right.shape[1]}: "
             f"inner dimensions {left.shape[1]} and {right.shape[0]} differ")
-    acc = left.astype(np.float64) @ right.astype(np.float64)
-    acc[np.isnan(acc)] = 0.0
-    return apply_epilog(acc, epilog, left.shape[1], textbook=textbook)
+    # float64 products of float32 numbers are exact; dgemm sums them in double as mm does
+    # (sgemm differs from it in most float32 results for k in the hundreds, so it is no shortcut).
+    with np.errstate(invalid="ignore"):      # inf·0 sums are NaN, which become 0 below
+        acc = np.matmul(left.astype(np.float64), right.astype(np.float64))
+    return apply_epilog(acc, epilog, left.shape[1], textbook=textbook, nan_to_zero=True, overwrite=True)
