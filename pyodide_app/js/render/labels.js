@@ -3,8 +3,9 @@
  *
  * Each label is a quad in the plane spanned by its `right` and `up` vectors, `size` world units
  * tall, centred on `position`. The vertex shader looks at how the label's right and up vectors
- * land on the screen: seen from behind (mirrored) the text is flipped back, and upside down it is
- * turned half a turn, so it always reads left to right (mm rebuilds its text meshes for this).
+ * land on the screen: seen from behind (mirrored) the text is flipped back, and when it would read
+ * right to left (or downward) it is turned half a turn, so it reads left to right or upward (mm
+ * rebuilds its text meshes for the same purpose).
  *
  * @example
  *   const labels = createLabels(scene.labels, palette);
@@ -23,7 +24,9 @@ void main() {
   vec2 o = screen(anchor), r = screen(anchor + rightDir) - o, u = screen(anchor + upDir) - o;
   vec2 t = uv;
   if (r.x * u.y - r.y * u.x < 0.0) { t.x = 1.0 - t.x; r = -r; }   // mirrored: seen from behind
-  if (u.y < 0.0 && abs(u.y) >= abs(u.x)) t = 1.0 - t;             // upside down: half a turn
+  // reading right to left (or top to bottom): half a turn, so text reads left to right or upward
+  float len = length(r);
+  if (r.x < -0.17 * len || (abs(r.x) <= 0.17 * len && r.y < 0.0)) t = 1.0 - t;
   vUv = t;
   gl_Position = projectionMatrix * modelViewMatrix * vec4(position, 1.0);
 }`;
