@@ -16,10 +16,7 @@
 import * as THREE from "three";
 import { OrbitControls } from "three/addons/controls/OrbitControls.js";
 import { decodeScene } from "./scene-decode.js";
-import { createFaceMesh } from "./face-mesh.js";
-import { setFacePalette } from "./face-material.js";
-import { createLabels } from "./labels.js";
-import { createGuides } from "./guides.js";
+import { createSceneContent } from "./scene-content.js";
 import { createLegend } from "./legend.js";
 import { createFigureShell, downloadBlob } from "./figure-ui.js";
 import { createHover } from "./hover.js";
@@ -108,7 +105,7 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
     controls.addEventListener("end", endInteraction);
     controls.update();
     hover = createHover({ canvas, camera, wrapper, requestRender });
-    if (content) hover.setFaces(faceMeshes(), content.group, scene.gap);
+    if (content) hover.setFaces(content.faceMeshes(), content.group, scene.gap);
     canvas.addEventListener("pointerdown", onPointerDown);
     canvas.addEventListener("webglcontextlost", onContextLost);
     canvas.addEventListener("webglcontextrestored", onContextRestored);
@@ -255,35 +252,9 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
     requestRender();
   }
 
-  function faceMeshes() {
-    return content ? content.parts.filter((p) => p.mesh).map((p) => p.mesh) : [];
-  }
-
   function clearContent() {
-    if (!content) return;
-    three.remove(content.group);
-    for (const part of content.parts) part.dispose();
+    content?.dispose();
     content = null;
-  }
-
-  function build(decoded) {
-    const group = new THREE.Group();
-    group.position.fromArray(decoded.center || [0, 0, 0]);
-    const parts = [];
-    const maxTex = renderer ? renderer.capabilities.maxTextureSize : (knownMaxTexture || 4096);
-    for (const face of decoded.faces) {
-      const fm = createFaceMesh(face, decoded, palette, maxTex);
-      group.add(fm.mesh);
-      parts.push(fm);
-    }
-    const deco = createGuides(decoded.guides, decoded.arrows, palette);
-    group.add(deco.group);
-    parts.push(deco);
-    const labels = createLabels(decoded.labels, palette);
-    group.add(labels.group);
-    parts.push(labels);
-    three.add(group);
-    return { group, parts, deco, labels };
   }
 
   /** @param {ArrayBuffer} arrayBuffer */
@@ -301,8 +272,9 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
     legend.element.hidden = false;
     if (webglFailed) return;
     clearContent();
-    content = build(decoded);
-    hover?.setFaces(faceMeshes(), content.group, decoded.gap);
+    content = createSceneContent(decoded, palette, renderer ? renderer.capabilities.maxTextureSize : (knownMaxTexture || 4096));
+    three.add(content.group);
+    hover?.setFaces(content.faceMeshes(), content.group, decoded.gap);
     if (first) {
       applyView(defaultView());
       if (pendingState) { applyStateNow(pendingState); pendingState = null; }
@@ -341,11 +313,7 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
     palette = paletteFor(state.theme, container);
     shell.setPalette(palette);
     renderer?.setClearColor(new THREE.Color(palette.background), 1);
-    if (content) {
-      for (const part of content.parts) if (part.material) setFacePalette(part.material, palette);
-      content.deco.setPalette(palette);
-      content.labels.setPalette(palette);
-    }
+    content?.setPalette(palette);
     requestRender();
   }
 
