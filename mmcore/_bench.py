@@ -2,7 +2,7 @@
 
 ``which`` is ``"blog49"`` (the essay's attention layer, ~1.15 M elements) or ``"gpt2"`` (the same
 layer at GPT-2-small size: input 1024×768, weights 768×768, FFN 768×3072 and 3072×768, ~18 M
-elements). Timed: ``from_mm(link)`` + ``layout`` with every value, against the same expression's
+elements). Timed (median wall and median CPU seconds): ``from_mm(link)`` + ``layout`` with every value, against the same expression's
 plain numpy matmuls (float32 and float64; and float32 with the leaves drawn by numpy's
 random generator, the same work minus mm's rules). Peak memory of one from_mm + layout via tracemalloc.
 
@@ -51,12 +51,17 @@ def _plain(expr, leaves, dtype) -> None:
     visit(expr)
 
 
-def _median_time(fn, repeats: int) -> float:
-    times = []
+def _median_time(fn, repeats: int, cpu: dict | None = None, key: str = "") -> float:
+    """Median wall seconds of ``repeats`` calls; the median CPU seconds of this process go to
+    ``cpu[key]`` (steadier than wall time on a shared machine, and equal to it with one thread)."""
+    times, cpu_times = [], []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
+        cpu_times.append(time.process_time() - c0)
+    if cpu is not None:
+        cpu[key] = statistics.median(cpu_times)
     return statistics.median(times)
 
 
@@ -82,15 +87,16 @@ def run_bench(which: str = "blog49", repeats: int = 5) -> dict:
         else:
             leaves32[node.uid] = np.ascontiguousarray(vals.of(node))
     leaves64 = {k: v.astype(np.float64) for k, v in leaves32.items()}
-    t_ours = _median_time(ours, repeats)
-    t_f32 = _median_time(lambda: _plain(expr, leaves32, np.float32), repeats)
-    t_f64 = _median_time(lambda: _plain(expr, leaves64, np.float64), repeats)
+    cpu: dict = {}
+    t_ours = _median_time(ours, repeats, cpu, "ours")
+    t_f32 = _median_time(lambda: _plain(expr, leaves32, np.float32), repeats, cpu, "f32")
+    t_f64 = _median_time(lambda: _plain(expr, leaves64, np.float64), repeats, cpu, "f64")
 
     def plain_with_leaves():
         rng = np.random.default_rng(0)
         fresh = {uid: rng.standard_normal(a.shape, dtype=np.float32) for uid, a in leaves32.items()}
         _plain(expr, fresh, np.float32)
-    t_f32_leaves = _median_time(plain_with_leaves, repeats)
+    t_f32_leaves = _median_time(plain_with_leaves, repeats, cpu, "f32_leaves")
     del scene
     tracemalloc.start()
     try:
@@ -106,4 +112,6 @@ def run_bench(which: str = "blog49", repeats: int = 5) -> dict:
             "ratio_vs_f32_with_leaves": t_ours / t_f32_leaves if t_f32_leaves > 0 else float("inf"),
             "ratio_vs_f32": t_ours / t_f32 if t_f32 > 0 else float("inf"),
             "ratio_vs_f64": t_ours / t_f64 if t_f64 > 0 else float("inf"),
-            "peak_mb": peak / 2 ** 20}
+            "peak_mb": peak / 2 ** 20,
+            "cpu_median_s": cpu["ours"], "cpu_numpy_f32_matmuls_s": cpu["f32"],
+            "cpu_numpy_f64_matmuls_s": cpu["f64"], "cpu_numpy_f32_leaves_and_matmuls_s": cpu["f32_leaves"]}

@@ -37,6 +37,11 @@ def main() -> None:
               f" ratio {r['ratio_vs_f32']:.2f}× vs float32, {r['ratio_vs_f64']:.2f}× vs float64 (target ≤ 2×)")
         print(f"  plain numpy with its own random leaves (float32 draws + matmuls): "
               f"{r['numpy_f32_leaves_and_matmuls_s']:.3f} s; ratio {r['ratio_vs_f32_with_leaves']:.2f}×")
+        print(f"  CPU time (process, median): ours {r['cpu_median_s']:.3f} s; numpy float32 matmuls "
+              f"{r['cpu_numpy_f32_matmuls_s']:.3f} s, float64 {r['cpu_numpy_f64_matmuls_s']:.3f} s, float32 with leaves "
+              f"{r['cpu_numpy_f32_leaves_and_matmuls_s']:.3f} s; ratios {r['cpu_median_s'] / r['cpu_numpy_f32_matmuls_s']:.2f}× / "
+              f"{r['cpu_median_s'] / r['cpu_numpy_f64_matmuls_s']:.2f}× / "
+              f"{r['cpu_median_s'] / r['cpu_numpy_f32_leaves_and_matmuls_s']:.2f}×")
         print(f"  peak traced memory of one run: {r['peak_mb']:.0f} MB (target < 1536 MB)")
     print(f"OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}")
     print(f"process max RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")

@@ -151,3 +151,22 @@ def test_errors_say_what_was_wrong(call, message):
     with pytest.raises(MMError) as e:
         call()
     assert message in str(e.value)
+
+
+def test_erf_tail_clamp_changes_no_bit():
+    """Past |x| = 6.5 the A&S tail is below 2^-54, so clamping exp's argument there (to keep
+    numpy's exp off its underflow path) leaves 1 - y, erf and GELU exactly as the plain formula."""
+    from mmcore._epilogs import _AS_A, _AS_P
+
+    def plain_erf(z):
+        az = np.abs(z)
+        t = 1 / (1 + _AS_P * az)
+        poly = ((((_AS_A[4] * t + _AS_A[3]) * t + _AS_A[2]) * t + _AS_A[1]) * t + _AS_A[0]) * t
+        return np.sign(z) * (1 - poly * np.exp(-az * az))
+
+    x = np.concatenate([np.linspace(-60, 60, 240_001), [6.5, -6.5, 1e300, -1e300, np.inf, 0.0]])
+    with np.errstate(all="ignore"):
+        assert np.array_equal(erf_as(x), plain_erf(x))
+        gelu = ((x * (1 + plain_erf(x / math.sqrt(2)))) / 2).astype(np.float32)
+    assert float(np.abs(erf_as(np.array([6.5, 7.0, 30.0])) - 1).max()) == 0.0
+    assert np.array_equal(ep(x[None, :], "gelu"), gelu[None, :], equal_nan=True)

@@ -143,3 +143,44 @@ def test_errors_say_what_was_wrong(call, message):
     with pytest.raises(MMError, match=None) as e:
         call()
     assert message in str(e.value)
+
+
+def _gaussian_by_the_formula(h, w, seed, lo=-1.0, hi=1.0):
+    """The gaussian init written plainly (float64 arrays, np.cos), drawing in the same order:
+    blocks of 32768 // w rows, all u of a block before its v."""
+    g = np.random.default_rng(seed)
+    step = max(1, (1 << 15) // w)
+    out = np.empty((h, w))
+    for r in range(0, h, step):
+        rows = min(step, h - r)
+        u = 1 - g.random((rows, w))
+        v = g.random((rows, w))
+        out[r:r + rows] = 0.5 + 0.5 * np.sqrt(-2 * np.log(u)) * np.cos(2 * np.pi * v)
+    return (lo + (hi - lo) * out).astype(np.float32)
+
+
+@pytest.mark.parametrize("h, w, lo, hi", [(300, 200, -1, 1), (70, 40000, 0, 1), (5, 3, -3, 5), (1000, 1, 2, 2)])
+def test_gaussian_equals_the_plain_formula_to_float32_precision(h, w, lo, hi):
+    """The blocked float32 path (range folded in, polynomial cos) gives the formula's float32
+    values: at most one float32 ulp apart, and almost always identical."""
+    got = init_values("gaussian", h, w, min=lo, max=hi, rng=11)
+    want = _gaussian_by_the_formula(h, w, 11, lo, hi)
+    assert got.dtype == np.float32 and got.shape == (h, w) and got.flags.c_contiguous
+    ulps = np.abs(got.view(np.int32).astype(np.int64) - want.view(np.int32).astype(np.int64))
+    assert ulps.max() <= 1 and (ulps > 0).mean() < 1e-4
+
+
+def test_gaussian_with_dropout_draws_the_same_values_then_drops():
+    kept = init_values("gaussian", 40, 30, dropout=0.25, rng=4)
+    full = init_values("gaussian", 40, 30, rng=4)
+    nz = kept != 0
+    assert 0.6 < nz.mean() < 0.9 and np.array_equal(kept[nz], full[nz])
+
+
+def test_cos_2pi_is_accurate_to_double_precision():
+    from mmcore._inits import cos_2pi
+    v = np.concatenate([np.random.default_rng(3).random(200_000), [0.0, 0.25, 0.5, 0.75, 0.125, 1 - 2 ** -53]])
+    got = cos_2pi(v.copy(), np.empty_like(v), np.empty_like(v))
+    exact = np.cos(2 * np.pi * v.astype(np.longdouble))
+    assert float(np.abs(got - exact).max()) < 3.5e-16
+    assert got[-6:-2].tolist() == [1.0, 0.0, -1.0, 0.0]
