@@ -136,12 +136,13 @@ def spin_fps(rp: RenderPage, seconds: float) -> dict:
     return {"fps": (f1 - f0) / elapsed, "pixel_ratio": ratio}
 
 
-def one_run(name: str, blob: bytes, seconds: float, shot: str = "") -> dict:
-    with RenderPage(width=1280, height=720) as rp:
+def one_run(name: str, blob: bytes, seconds: float, shot: str = "", size: tuple[int, int] = (1280, 720)) -> dict:
+    w, h = size
+    with RenderPage(width=w, height=h) as rp:
         rp.page.add_style_tag(content="#host { position: fixed; inset: 0; }")
         rp.add_scene(name, blob)
         t0 = time.perf_counter()
-        first = rp.mount(name, width=1280, height=720, theme="dark")
+        first = rp.mount(name, width=w, height=h, theme="dark")
         wall = time.perf_counter() - t0
         # frame the whole scene from the scene's own camera direction (the gpt2 scene keeps the
         # essay link's camera, which is too close for a 4x larger scene)
@@ -168,6 +169,7 @@ def main() -> None:
     ap.add_argument("--scenes", default="attention,gpt2")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seconds", type=float, default=5.0)
+    ap.add_argument("--size", default="1280x720", help="viewport and figure size, WxH (default 1280x720)")
     ap.add_argument("--shot", default="", help="save a screenshot of the first frame of each scene to SHOT-<scene>.png")
     args = ap.parse_args()
     for name in [s for s in args.scenes.split(",") if s]:
@@ -177,7 +179,8 @@ def main() -> None:
                           "build_s": round(time.perf_counter() - t, 2)}), flush=True)
         runs = []
         for k in range(args.runs):
-            r = one_run(name, blob, args.seconds, f"{args.shot}-{name}.png" if args.shot and k == 0 else "")
+            size = tuple(int(v) for v in args.size.lower().split("x"))
+            r = one_run(name, blob, args.seconds, f"{args.shot}-{name}.png" if args.shot and k == 0 else "", size)
             print(json.dumps(r), flush=True)
             runs.append(r)
         med = {k: statistics.median(r[k] for r in runs) for k in ("first_frame_ms", "orbit_fps", "drag_fps", "spin_fps")}
