@@ -56,6 +56,10 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
 
   const shell = createFigureShell(container, { onAction: (a) => action(a), label });
   const wrapper = shell.wrapper;
+  if (prefersReducedMotion()) {
+    shell.buttons.spin.disabled = true;
+    shell.buttons.spin.title = "Auto-spin is off: the system asks for reduced motion";
+  }
   const legend = createLegend(wrapper);
   legend.element.hidden = true;
   shell.setPalette(palette);
