@@ -49,3 +49,16 @@ def to_mm(expr, **options) -> str:
     """An mm link that opens the same picture as ``mmcore.layout(expr, **options)``."""
     from ._mmapi import to_mm as _to_mm
     return _to_mm(expr, **options)
+
+
+_LAZY_SUBMODULES = ("models", "bert", "io")
+
+
+def __getattr__(name: str):
+    """``mmcore.models``, ``mmcore.bert`` and ``mmcore.io`` import on first use (they are not needed
+    to draw a plain expression, and importing them up front would slow every cell's start)."""
+    if name in _LAZY_SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'mmcore' has no attribute {name!r}")
