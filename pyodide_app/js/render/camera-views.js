@@ -25,19 +25,6 @@ export function mmFov(aspect) {
 }
 
 /**
- * Distance at which a sphere of the given radius fills the view (with a margin).
- * @param {number} radius
- * @param {number} fovDeg vertical field of view
- * @param {number} aspect width / height
- */
-export function fitDistance(radius, fovDeg, aspect, margin = 1.08) {
-  const v = THREE.MathUtils.degToRad(fovDeg) / 2;
-  const h = Math.atan(Math.tan(v) * aspect);
-  const half = Math.min(v, h);
-  return (margin * Math.max(radius, 1e-3)) / Math.sin(half);
-}
-
-/**
  * The view along `dir` (target -> camera) that fits every point: the target is moved sideways to
  * the centre of the points' spread across the view, the distance is the least that keeps every
  * point inside the frustum (with a margin).
