@@ -34,6 +34,10 @@ def test_prebuilt_figure_is_drawn_with_legend_and_buttons(page, site_url):
     assert pos > 200 and neg > 200, (pos, neg)
     assert page.locator(f"{fig} .mm-fig__legend").is_visible()
     assert "global" in page.text_content(f"{fig} .mm-fig__legend")
+    # the scale bar keeps its size inside the page's figure styles, so "0" sits over its middle
+    bar = page.locator(f"{fig} .mm-fig__legend-bar").bounding_box()
+    ends = page.locator(f"{fig} .mm-fig__legend-ends").bounding_box()
+    assert bar["width"] == 160 and bar["height"] == 10 and ends["width"] == 160
     for action in ("fit", "reset", "front", "top", "left", "isometric", "spin", "png"):
         assert page.locator(f'{fig} button[data-fig-action="{action}"]').count() == 1
     label = page.get_attribute(f"{fig} canvas", "aria-label")

@@ -12,7 +12,7 @@ const CSS = `
 .mm-fig { position: relative; width: 100%; overflow: hidden; outline: none; border-radius: 4px;
   font: 12px/1.3 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; touch-action: none; }
 .mm-fig:focus-visible { box-shadow: 0 0 0 2px var(--md-accent-fg-color, #526cfe); }
-.mm-fig canvas { display: block; width: 100%; height: 100%; }
+.mm-fig > canvas { display: block; width: 100%; height: 100%; }
 .mm-fig__still { position: absolute; inset: 0; width: 100%; height: 100%; }
 .mm-fig__toolbar { position: absolute; top: 6px; right: 6px; display: flex; gap: 3px; flex-wrap: wrap;
   justify-content: flex-end; opacity: 0.85; }
@@ -22,7 +22,7 @@ const CSS = `
 .mm-fig__toolbar button:disabled { opacity: 0.4; cursor: default; }
 .mm-fig__legend { position: absolute; left: 8px; bottom: 6px; color: var(--mm-fig-text);
   background: var(--mm-fig-button); padding: 4px 6px; border-radius: 3px; pointer-events: none; }
-.mm-fig__legend-bar { display: block; width: 160px; height: 10px; }
+.mm-fig .mm-fig__legend-bar { display: block; width: 160px; height: 10px; }   /* beats page rules for figure canvases */
 .mm-fig__legend-ends { display: flex; justify-content: space-between; width: 160px; }
 .mm-fig__legend-mode { opacity: 0.8; max-width: 220px; }
 .mm-fig__tip { position: absolute; pointer-events: none; white-space: pre; z-index: 2; padding: 3px 6px;
