@@ -109,7 +109,43 @@ def _scene_bytes(figure: Any) -> bytes:
         return bytes(figure.to_bytes())
     import mmcore
 
-    return bytes(mmcore.layout(figure).to_bytes())
+    blob = bytes(mmcore.layout(figure).to_bytes())
+    link = _mm_link(figure)
+    return with_header_key(blob, "mm_link", link) if link else blob
+
+
+def _mm_link(expr: Any) -> str | None:
+    """mm's link for an expression (``mmcore.to_mm``), or None when mm cannot show it."""
+    import mmcore
+
+    try:
+        link = mmcore.to_mm(expr)
+    except Exception:  # noqa: BLE001 - any failure only means "no link"
+        return None
+    return link if isinstance(link, str) and link else None
+
+
+def with_header_key(blob: bytes, key: str, value: Any) -> bytes:
+    """The scene blob with ``key: value`` added to its JSON header (the arrays are untouched).
+
+    >>> import mmcore
+    >>> b = with_header_key(mmcore.layout(mmcore.matrix("A", 2, 2) @ mmcore.matrix("B", 2, 2)).to_bytes(), "k", "v")
+    >>> from mmcore._wire import read_header; read_header(b)["k"]
+    'v'
+    """
+    import json
+    import struct
+
+    from mmcore._wire import read_header
+
+    header = read_header(blob)
+    data = memoryview(blob)[header.pop("_data_start"):]
+    header[key] = value
+    text = json.dumps(header, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    version = struct.unpack("<I", bytes(blob[4:8]))[0]
+    head = bytes(blob[:4]) + struct.pack("<II", version, len(text)) + text
+    head += b"\0" * ((-len(head)) % 8)
+    return head + bytes(data)
 
 
 class _Tee(io.StringIO):
