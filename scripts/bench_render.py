@@ -9,14 +9,18 @@ For each scene and each of --runs fresh browsers (1280x720, device pixel ratio 1
 through SwiftShader), the figure fills the page and:
   - first frame: ms from handing the scene bytes to fig.setScene until it resolves (decode, build,
     texture upload, first render);
-  - the camera is fitted to the whole scene from the scene's camera direction ("Fit" button);
-  - orbit: the camera circles the scene at 36 deg/s, one fig.render() per requestAnimationFrame,
-    at full resolution; fps = frames in 5 s after a 1 s warm-up;
-  - drag: a real mouse drag through OrbitControls (render on demand, with the figure's reduced
-    resolution while interacting); fps = frames the figure drew / drag time (bounded by how fast
-    Playwright delivers mouse events);
-  - spin: the figure's own auto-spin (space bar), which also lowers the resolution while moving
-    when frames are slow; fps = frames drawn / time.
+  - whole: the camera is fitted to the whole scene from the scene's camera direction ("Fit"), then
+    orbits it at 36 deg/s;
+  - fill: the camera faces one matrix (--fill-face, default attn: 256x256, or 1024x1024 at gpt2
+    size) fitted to the view, and swings +-20 deg around it at 36 deg/s;
+  - each orbit is driven like a user's drag: pointer events on the canvas (one per animation frame)
+    go through the figure's OrbitControls, whose change events make the figure draw, so its
+    adaptive resolution applies ("adaptive"); "full" repeats it with the pixel ratio pinned at 1;
+    fps = frames the figure drew in --seconds after a 1 s warm-up; *_ratio is the median pixel
+    ratio while measuring;
+  - --sync reads one pixel per animation frame so that only finished frames count (software WebGL
+    may otherwise queue work; without it a fill-bound case can read up to ~1.5x high);
+  - --spin: also the figure's own auto-spin (space bar).
 Prints every run and the medians as JSON lines.
 
 Usage:
@@ -74,51 +78,76 @@ def build_scene(name: str) -> tuple[bytes, int]:
     return scene.to_bytes(), scene.element_count()
 
 
-ORBIT_JS = """async ([seconds, warm]) => {
+# Orbit the way a user does: pointer events on the canvas drive the figure's OrbitControls, whose
+# "change" events make the figure draw on demand (so its adaptive resolution applies). The events are
+# synthetic (dispatched in the page once per animation frame) so the rate is not bounded by
+# Playwright's round trips. Horizontal drag only: OrbitControls turns 2*pi*dx/height per pixel.
+ORBIT_JS = """async ([seconds, warm, swing, full, sync]) => {
   const f = window.figs.fig;
-  const cam = f.camera;
-  const st = f.getState().camera;
-  const tgt = st.target;
-  const dx = st.position[0] - tgt[0], dz = st.position[2] - tgt[2];
-  const r = Math.hypot(dx, dz), y = st.position[1], a0 = Math.atan2(dx, dz);
-  return await new Promise((resolve) => {
+  const canvas = f.canvas, r = f.renderer, gl = r.getContext();
+  const box = canvas.getBoundingClientRect();
+  const x0 = box.left + box.width / 2, y0 = box.top + box.height / 2;
+  const setRatio = r.setPixelRatio;
+  if (full) { setRatio.call(r, Math.min(window.devicePixelRatio || 1, 2)); r.setPixelRatio = () => {}; }
+  const ev = (type, x, buttons) => canvas.dispatchEvent(new PointerEvent(type, {
+    pointerId: 1, pointerType: "mouse", isPrimary: true, clientX: x, clientY: y0, button: 0, buttons,
+    bubbles: true, cancelable: true, composed: true}));
+  const pxPerRad = box.height / (2 * Math.PI);
+  const rate = Math.PI / 5;                         // 36 deg/s
+  let x = x0, angle = 0, dir = 1;
+  ev("pointerdown", x, 1);
+  const px = new Uint8Array(4);
+  const res = await new Promise((resolve) => {
     const t0 = performance.now();
-    let frames = 0, tStart = null;
+    let last = t0, f0 = null, tStart = null, ratios = [];
     const tick = () => {
       const now = performance.now();
-      const a = a0 + (now - t0) / 1000 * Math.PI / 5;   // 36 deg/s
-      cam.position.set(tgt[0] + r * Math.sin(a), y, tgt[2] + r * Math.cos(a));
-      cam.lookAt(tgt[0], tgt[1], tgt[2]);
-      f.render();
+      if (sync) gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, px);   // the last frame has finished
+      let da = rate * (now - last) / 1000 * dir;
+      last = now;
+      if (swing > 0 && Math.abs(angle + da) > swing) { dir = -dir; da = -da; }
+      angle += da;
+      x += da * pxPerRad;
+      ev("pointermove", x, 1);
       if (now - t0 >= warm * 1000) {
-        if (tStart === null) tStart = now; else frames++;
+        if (tStart === null) { tStart = now; f0 = r.info.render.frame; }
+        else ratios.push(r.getPixelRatio());
       }
       if (tStart === null || now - tStart < seconds * 1000) requestAnimationFrame(tick);
-      else resolve({fps: frames / ((now - tStart) / 1000), frames});
+      else {
+        const frames = r.info.render.frame - f0;
+        ratios.sort((a, b) => a - b);
+        resolve({fps: frames / ((now - tStart) / 1000), frames, pixel_ratio: ratios[ratios.length >> 1]});
+      }
     };
     requestAnimationFrame(tick);
   });
+  ev("pointerup", x, 0);
+  if (full) { r.setPixelRatio = setRatio; }
+  return res;
 }"""
 
-
-def drag_fps(rp: RenderPage, seconds: float) -> dict:
-    page = rp.page
-    box = page.evaluate("() => { const r = window.figs.fig.canvas.getBoundingClientRect();"
-                        " return [r.left + r.width / 2, r.top + r.height / 2]; }")
-    f0 = page.evaluate("() => window.figs.fig.renderer.info.render.frame")
-    page.mouse.move(box[0], box[1])
-    page.mouse.down()
-    t0 = time.perf_counter()
-    k = 0
-    while time.perf_counter() - t0 < seconds:
-        k += 1
-        page.mouse.move(box[0] + 200 * ((k % 80) / 80 - 0.5), box[1] + 20 * ((k % 40) / 40 - 0.5))
-        page.wait_for_timeout(8)
-    elapsed = time.perf_counter() - t0
-    f1 = page.evaluate("() => window.figs.fig.renderer.info.render.frame")
-    page.mouse.up()
-    ratio = page.evaluate("() => window.figs.fig.renderer.getPixelRatio()")
-    return {"fps": (f1 - f0) / elapsed, "pixel_ratio_while_dragging": ratio, "mouse_moves": k}
+# Point the camera squarely at the largest matrix so that it fills the view (its larger extent fits
+# the viewport), target its centre; the orbit then swings +-20 deg around it.
+FILL_JS = """(name) => {
+  const f = window.figs.fig, s = f.scene, cam = f.camera;
+  const ctr = s.center || [0, 0, 0];
+  let best = s.faces.find((face) => face.name === name) || null;
+  if (!best) for (const face of s.faces) if (!best || face.values.length > best.values.length) best = face;
+  const [H, W] = best.shape;
+  const rowEnd = best.rowOffsets[H - 1] + 0.5, colEnd = best.colOffsets[W - 1] + 0.5;
+  const at = (a, b) => [0, 1, 2].map((d) => best.p00[d] + a * best.row_dir[d] + b * best.col_dir[d] + ctr[d]);
+  const c = at((rowEnd - 0.5) / 2, (colEnd - 0.5) / 2);
+  const rd = best.row_dir, cd = best.col_dir;
+  let n = [rd[1] * cd[2] - rd[2] * cd[1], rd[2] * cd[0] - rd[0] * cd[2], rd[0] * cd[1] - rd[1] * cd[0]];
+  const toCam = [0, 1, 2].map((d) => cam.position.getComponent(d) - c[d]);
+  if (n[0] * toCam[0] + n[1] * toCam[1] + n[2] * toCam[2] < 0) n = n.map((v) => -v);
+  const t = Math.tan(cam.fov * Math.PI / 360);
+  const dist = Math.max((rowEnd + 0.5) / (2 * t), (colEnd + 0.5) / (2 * t * cam.aspect));
+  const up = Math.abs(n[1]) > 0.9 ? rd.map((v) => -v) : [0, 1, 0];
+  f.setState({camera: {position: c.map((v, d) => v + n[d] * dist), target: c, up}});
+  return {face: best.name, shape: best.shape};
+}"""
 
 
 def spin_fps(rp: RenderPage, seconds: float) -> dict:
@@ -136,7 +165,14 @@ def spin_fps(rp: RenderPage, seconds: float) -> dict:
     return {"fps": (f1 - f0) / elapsed, "pixel_ratio": ratio}
 
 
-def one_run(name: str, blob: bytes, seconds: float, shot: str = "", size: tuple[int, int] = (1280, 720)) -> dict:
+def orbit(rp: RenderPage, seconds: float, swing_deg: float, full: bool, sync: bool) -> dict:
+    r = rp.page.evaluate(ORBIT_JS, [seconds, 1.0, swing_deg * 3.141592653589793 / 180, full, sync])
+    rp.page.wait_for_timeout(400)   # the figure settles back to full resolution
+    return {"fps": round(r["fps"], 1), "pixel_ratio": r["pixel_ratio"]}
+
+
+def one_run(name: str, blob: bytes, seconds: float, shot: str = "", size: tuple[int, int] = (1280, 720),
+            fill_face: str = "attn", sync: bool = False, spin: bool = False) -> dict:
     w, h = size
     with RenderPage(width=w, height=h) as rp:
         rp.page.add_style_tag(content="#host { position: fixed; inset: 0; }")
@@ -149,19 +185,31 @@ def one_run(name: str, blob: bytes, seconds: float, shot: str = "", size: tuple[
         rp.page.evaluate("() => window.figs.fig.action('fit')")
         rp.page.wait_for_timeout(100)
         if shot:
-            rp.screenshot(Path(shot))
-        orbit = rp.page.evaluate(ORBIT_JS, [seconds, 1.0])
-        drag = drag_fps(rp, seconds)
-        spin = spin_fps(rp, seconds)
+            rp.screenshot(Path(shot + "-whole.png"))
+        out = {"scene": name, "first_frame_ms": round(first["ms"], 1), "mount_wall_s": round(wall, 2)}
+        for label, full in (("adaptive", False), ("full", True)):
+            o = orbit(rp, seconds, 0, full, sync)
+            out[f"whole_{label}_fps"], out[f"whole_{label}_ratio"] = o["fps"], o["pixel_ratio"]
+        if spin:
+            sp = spin_fps(rp, seconds)
+            out["spin_fps"], out["spin_pixel_ratio"] = round(sp["fps"], 1), sp["pixel_ratio"]
+        rp.page.evaluate("() => window.figs.fig.action('fit')")
+        out["fill_face"] = rp.page.evaluate(FILL_JS, fill_face)["face"]
+        rp.page.wait_for_timeout(100)
+        if shot:
+            rp.screenshot(Path(shot + "-fill.png"))
+        for label, full in (("adaptive", False), ("full", True)):
+            o = orbit(rp, seconds, 20, full, sync)
+            out[f"fill_{label}_fps"], out[f"fill_{label}_ratio"] = o["fps"], o["pixel_ratio"]
         info = rp.page.evaluate("() => { const r = window.figs.fig.renderer; const gl = r.getContext();"
                                 " return {size: [gl.drawingBufferWidth, gl.drawingBufferHeight],"
                                 " textures: r.info.memory.textures, calls: r.info.render.calls}; }")
-        errors = [e for e in rp.errors if "GPU stall" not in e]
-    return {"scene": name, "first_frame_ms": round(first["ms"], 1), "mount_wall_s": round(wall, 2),
-            "orbit_fps": round(orbit["fps"], 1), "drag_fps": round(drag["fps"], 1),
-            "drag_pixel_ratio": drag["pixel_ratio_while_dragging"],
-            "spin_fps": round(spin["fps"], 1), "spin_pixel_ratio": spin["pixel_ratio"], "drawing_buffer": info["size"],
-            "textures": info["textures"], "draw_calls": info["calls"], "errors": errors[:3]}
+        out.update({"drawing_buffer": info["size"], "textures": info["textures"], "draw_calls": info["calls"],
+                    "errors": [e for e in rp.errors if "GPU stall" not in e][:3]})
+    return out
+
+
+KEYS = ("first_frame_ms", "whole_adaptive_fps", "whole_full_fps", "fill_adaptive_fps", "fill_full_fps", "spin_fps")
 
 
 def main() -> None:
@@ -170,7 +218,10 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seconds", type=float, default=5.0)
     ap.add_argument("--size", default="1280x720", help="viewport and figure size, WxH (default 1280x720)")
-    ap.add_argument("--shot", default="", help="save a screenshot of the first frame of each scene to SHOT-<scene>.png")
+    ap.add_argument("--shot", default="", help="save screenshots of both views to SHOT-<scene>-whole.png / -fill.png")
+    ap.add_argument("--fill-face", default="attn", help="matrix that fills the view (default attn; else the largest)")
+    ap.add_argument("--sync", action="store_true", help="read one pixel every frame (counts only finished frames)")
+    ap.add_argument("--spin", action="store_true", help="also measure the figure's own auto-spin")
     args = ap.parse_args()
     for name in [s for s in args.scenes.split(",") if s]:
         t = time.perf_counter()
@@ -180,10 +231,11 @@ def main() -> None:
         runs = []
         for k in range(args.runs):
             size = tuple(int(v) for v in args.size.lower().split("x"))
-            r = one_run(name, blob, args.seconds, f"{args.shot}-{name}.png" if args.shot and k == 0 else "", size)
+            r = one_run(name, blob, args.seconds, f"{args.shot}-{name}" if args.shot and k == 0 else "", size,
+                        args.fill_face, args.sync, args.spin)
             print(json.dumps(r), flush=True)
             runs.append(r)
-        med = {k: statistics.median(r[k] for r in runs) for k in ("first_frame_ms", "orbit_fps", "drag_fps", "spin_fps")}
+        med = {k: statistics.median(r[k] for r in runs) for k in KEYS if k in runs[0]}
         print(json.dumps({"scene": name, "elements": n, "runs": len(runs), "median": med}), flush=True)
 
 
