@@ -1,5 +1,7 @@
 // One live cell (the HTML of pyodide_app/README.md): prebuilt figure, CodeMirror editor, Run / Stop / Reset /
-// Share, state attribute, status line, output, performance marks.
+// Share, state attribute, status line, output, performance marks, and the figure's state in the URL: a
+// settings change pushes a history entry (`#cell=<id>[&code=…]&view=…`, back/forward undo and redo it), a
+// camera move replaces the current one.
 //
 // Example:
 //   const cell = mountCell(document.querySelector("[data-mm-cell]"), { runtime: getRuntime(), theme: "light" });
@@ -11,6 +13,8 @@ import { CellError, StoppedError } from "../runtime/client.js";
 import { createEditor } from "./editor.js";
 import { loadEdit, saveEdit, clearEdit } from "./storage.js";
 import { shareURL, readShared } from "./share.js";
+import { DEFAULT_DISPLAY } from "../render/display-settings.js";
+import { liveContexts } from "../render/figure.js";
 import { readMmLink, programForLink } from "./mmlink.js";
 
 /** @typedef {"idle" | "loading" | "running" | "ready" | "error"} CellState */
@@ -73,7 +77,13 @@ export function mountCell(root, ctx) {
   };
 
   // -- figure -------------------------------------------------------------------------------------------
-  const figure = safeFigure(figureEl, ctx.theme, figureEl.getAttribute("aria-label") || `figure ${id}`, setStatus);
+  const figure = safeFigure(figureEl, {
+    theme: ctx.theme,
+    label: figureEl.getAttribute("aria-label") || `figure ${id}`,
+    getCode: () => editor.getCode(),
+    codeName: id,
+    onStateChange: (kind) => { recordState(kind); },
+  }, setStatus);
   const draw = async (buffer) => {
     await figure.setScene(buffer);
     if (mounted && !firstFrameMarked) {
@@ -186,6 +196,40 @@ export function mountCell(root, ctx) {
     return Object.keys(view).length ? view : null;
   }
 
+  /** The URL of this cell's current state: edited code (only when it differs from the original) and view. */
+  async function stateURL() {
+    const code = editor.getCode();
+    return shareURL(id, code === original ? null : code, location.href, viewState());
+  }
+
+  // History: a settings change is a new entry (undo with Back), a camera move updates the current one.
+  // Entries carry state null, so Material's instant navigation ignores their popstate (same page).
+  let recording = Promise.resolve();
+  function recordState(kind) {
+    recording = recording.then(async () => {
+      if (!mounted) return;
+      const url = await stateURL();
+      if (!mounted || url === location.href) return;
+      if (kind === "settings") history.pushState(null, "", url);
+      else history.replaceState(history.state, "", url);
+    }).catch((err) => console.error("mm: could not record the figure state", err));
+  }
+
+  /** Back/forward: this cell's entry restores its view; an entry of no (or another) cell its defaults. */
+  async function restoreFromHistory() {
+    const shared = await readShared();
+    if (!mounted || typeof figure.setState !== "function") return;
+    if (shared && shared.cellId === id) {
+      const view = shared.view || {};
+      figure.setState({ ...view, display: { ...DEFAULT_DISPLAY, ...(view.display || {}), spin: !!view.spin } });
+    } else {
+      figure.setState({ display: { ...DEFAULT_DISPLAY } });
+    }
+  }
+  historyRestorers.add(restoreFromHistory);
+  cleanups.push(() => historyRestorers.delete(restoreFromHistory));
+  watchHistory();
+
   async function share() {
     const url = await shareURL(id, editor.getCode(), location.href, viewState());
     root.dataset.mmShareUrl = url;
@@ -219,10 +263,13 @@ export function mountCell(root, ctx) {
     drawPrebuilt().catch((err) => { if (mounted) setStatus(String(err.message || err)); });
     readShared().then((shared) => {
       if (!mounted || !shared || shared.cellId !== id) return;
-      editor.setCode(shared.code);
       if (shared.view && typeof figure.setState === "function") figure.setState(shared.view);
-      setStatus("Code loaded from the link: press Run to run it");
-      root.scrollIntoView({ block: "start" });
+      if (shared.code !== null) {
+        editor.setCode(shared.code);
+        setStatus("Code loaded from the link: press Run to run it");
+      }
+      if (!scrolledToShared) root.scrollIntoView({ block: "start" });   // a link opened: show its cell once
+      scrolledToShared = true;
     });
   }
 
@@ -246,13 +293,40 @@ export function mountCell(root, ctx) {
   };
 }
 
+/** Restorers of the mounted cells, called on back/forward between entries of the same page. */
+const historyRestorers = new Set();
+/** A shared cell is scrolled into view only when the document opens, not when back/forward remounts it. */
+let scrolledToShared = false;
+let watchingHistory = false;
+
+/**
+ * One listener for the tab: a back/forward between entries of the same page whose hash is a cell state (or
+ * empty) restores the mounted figures. (Material's instant navigation registered its own listener first and
+ * swaps the page on the first back/forward after a load; the remounted cells then read the state from the
+ * URL. stopImmediatePropagation keeps later listeners out.)
+ */
+function watchHistory() {
+  if (watchingHistory) return;
+  watchingHistory = true;
+  let page = location.pathname + location.search;
+  window.addEventListener("mm:mounted", () => { page = location.pathname + location.search; });
+  window.addEventListener("popstate", (ev) => {
+    const samePage = location.pathname + location.search === page;
+    const ours = location.hash === "" || location.hash.startsWith("#cell=");
+    if (!samePage || !ours || !historyRestorers.size) return;
+    ev.stopImmediatePropagation();
+    for (const restore of historyRestorers) restore();
+  }, true);
+}
+
 /**
  * The renderer's figure, or (when it cannot be created, e.g. a renderer bug) a stand-in whose setScene
  * rejects with the reason, so the editor and Run still work and the reader sees what went wrong.
  */
-function safeFigure(el, theme, label, setStatus) {
+function safeFigure(el, options, setStatus) {
+  if (window.mmAtlas && !window.mmAtlas.liveContexts) window.mmAtlas.liveContexts = liveContexts;
   try {
-    return createFigure(el, { theme, label });
+    return createFigure(el, options);
   } catch (err) {
     console.error("mm: the figure could not be created", err);
     const reason = `The figure could not be drawn: ${err?.message || err}`;

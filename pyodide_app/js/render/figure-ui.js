@@ -1,11 +1,14 @@
 /**
  * The HTML around a figure's canvas: the wrapper, the view buttons (fit, reset, front, top, left,
- * isometric, spin), the "no WebGL2" message and the stylesheet they share (injected once).
+ * isometric, spin), the export buttons (PNG, code, mm link), the settings menu, the "no WebGL2"
+ * message and the stylesheet they share (injected once).
  *
  * @example
- *   const ui = createFigureShell(container, {onAction: (name) => ...});
+ *   const ui = createFigureShell(container, {onAction: (name) => ..., onSettings: (change) => ...});
  *   ui.wrapper; ui.toolbar; ui.setSpinPressed(true); ui.showMessage("..."); ui.remove();
+ *   ui.menu.show(display);   // fill the settings menu from display settings (display-settings.js)
  */
+import { createSettingsMenu } from "./settings-menu.js";
 
 const STYLE_ID = "mm-fig-style";
 const CSS = `
@@ -28,6 +31,15 @@ const CSS = `
 .mm-fig__tip { position: absolute; pointer-events: none; white-space: pre; z-index: 2; padding: 3px 6px;
   border-radius: 3px; font: 12px/1.35 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
   color: var(--mm-fig-text); background: var(--mm-fig-button); border: 1px solid var(--mm-fig-line); }
+.mm-fig__lens { position: absolute; z-index: 1; pointer-events: none; box-sizing: border-box; overflow: hidden;
+  border: 2px solid var(--mm-fig-text); border-radius: 3px; box-shadow: 0 0 0 1px var(--mm-fig-button); }
+.mm-fig__lens-label { position: absolute; transform: translate(-50%, -50%); white-space: nowrap; color: #fff;
+  font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; line-height: 1;
+  text-shadow: 0 0 2px #000, 0 0 2px #000; }
+.mm-fig__menu { position: absolute; top: 32px; right: 6px; z-index: 3; padding: 6px 8px; border-radius: 4px;
+  display: grid; grid-template-columns: auto auto; gap: 4px 8px; align-items: center; color: var(--mm-fig-text);
+  background: var(--mm-fig-button); border: 1px solid var(--mm-fig-line); }
+.mm-fig__menu select, .mm-fig__menu input[type=range] { font: inherit; max-width: 130px; }
 .mm-fig__message { position: absolute; inset: 0; display: flex; align-items: center; justify-content: center;
   padding: 1em; text-align: center; color: var(--mm-fig-text); }
 `;
@@ -42,6 +54,9 @@ export const BUTTONS = [
   ["isometric", "Iso", "Isometric view"],
   ["spin", "Spin", "Auto-spin (space bar)"],
   ["png", "PNG", "Save the figure as a PNG image (2x)"],
+  ["code", "Code", "Save the figure's Python code as a .py file"],
+  ["mm", "mm", "Copy the link that opens this figure in mm"],
+  ["settings", "⚙", "Display settings"],
 ];
 
 function injectStyle(doc) {
@@ -54,9 +69,9 @@ function injectStyle(doc) {
 
 /**
  * @param {HTMLElement} container
- * @param {{onAction: (name: string) => void, label?: string}} opts
+ * @param {{onAction: (name: string) => void, onSettings?: (change: object) => void, label?: string}} opts
  */
-export function createFigureShell(container, { onAction, label = "" }) {
+export function createFigureShell(container, { onAction, onSettings = () => {}, label = "" }) {
   const doc = container.ownerDocument;
   injectStyle(doc);
   const wrapper = doc.createElement("div");
@@ -78,7 +93,7 @@ export function createFigureShell(container, { onAction, label = "" }) {
     b.title = aria;
     b.setAttribute("aria-label", aria);
     b.dataset.figAction = action;
-    if (action === "spin") b.setAttribute("aria-pressed", "false");
+    if (action === "spin" || action === "settings") b.setAttribute("aria-pressed", "false");
     b.addEventListener("click", (ev) => {
       ev.stopPropagation();
       onAction(action);
@@ -87,11 +102,19 @@ export function createFigureShell(container, { onAction, label = "" }) {
     toolbar.appendChild(b);
   }
   wrapper.appendChild(toolbar);
+  const menu = createSettingsMenu(doc, onSettings);
+  wrapper.appendChild(menu.element);
   container.appendChild(wrapper);
 
   let message = null;
   return {
-    wrapper, toolbar, buttons,
+    wrapper, toolbar, buttons, menu,
+    /** Open or close the settings menu; returns whether it is open. */
+    toggleMenu(open = menu.element.hidden) {
+      menu.element.hidden = !open;
+      buttons.settings.setAttribute("aria-pressed", open ? "true" : "false");
+      return open;
+    },
     setSpinPressed(on) { buttons.spin.setAttribute("aria-pressed", on ? "true" : "false"); },
     /** Show a plain message instead of the figure (e.g. no WebGL2). */
     showMessage(text) {

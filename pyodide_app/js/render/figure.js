@@ -1,7 +1,8 @@
 /**
  * A figure: a WebGL2 canvas that draws a decoded scene (every matrix one shader quad), with
- * OrbitControls, view buttons, a colour legend, hover inspection, keyboard (space = spin, arrows
- * as in mm) and render-on-demand (no frame loop while idle). Pages with many figures share a
+ * OrbitControls, view buttons, a colour legend, hover inspection, the magnifier (long press or
+ * Ctrl+drag; M key), display settings (settings menu), exports (PNG, code, mm link), keyboard
+ * (space = spin, arrows as in mm) and render-on-demand (no frame loop while idle). Pages with many figures share a
  * budget of live WebGL contexts (context-budget.js): a figure far off screen shows a still image
  * and gets its context back when it scrolls near.
  *
@@ -9,7 +10,8 @@
  *   import { createFigure } from "./render/figure.js";
  *   const fig = createFigure(document.querySelector("[data-mm-figure]"), { theme: "dark", label: "A @ B" });
  *   await fig.setScene(await (await fetch("cell-1.mmscene")).arrayBuffer());
- *   const state = fig.getState();   // JSON: camera + display settings
+ *   const state = fig.getState();   // JSON: {camera, theme, spin, display}
+ *   fig.setState({display: {sensitivity: "local", legends: false}});
  *   fig.setTheme("light");
  *   fig.dispose();                  // frees the WebGL context
  */
@@ -20,6 +22,8 @@ import { createSceneContent } from "./scene-content.js";
 import { createLegend } from "./legend.js";
 import { createFigureShell, downloadBlob } from "./figure-ui.js";
 import { createHover } from "./hover.js";
+import { createMagnifier } from "./magnifier.js";
+import { DEFAULT_DISPLAY, normalizeDisplay, faceColorRanges, sceneWithSensitivity } from "./display-settings.js";
 import { paletteFor } from "./themes.js";
 import { joinBudget } from "./context-budget.js";
 import { createResolution } from "./resolution.js";
@@ -29,6 +33,13 @@ import {
 } from "./camera-views.js";
 
 export { describeScene, sceneCorners };
+
+/** Number of figures holding a live WebGL context now (a hook for tests and window.mmAtlas). */
+export function liveContexts() {
+  let n = 0;
+  for (const f of liveFigures) if (f.attached) n++;
+  return n;
+}
 
 const SPIN_SPEED = 0.35;          // rad/s of auto-spin
 const DEFAULT_ASPECT = 0.6;       // height / width when the container has no height of its own
@@ -44,18 +55,24 @@ function prefersReducedMotion() {
 
 /**
  * @param {HTMLElement} container
- * @param {{theme?: "light"|"dark", label?: string}} [options]
+ * @param {{theme?: "light"|"dark", label?: string, getCode?: () => string, codeName?: string,
+ *   onStateChange?: (kind: "settings" | "camera") => void}} [options]
+ *   getCode: the figure's Python code for the Code button (hidden without it); onStateChange: called
+ *   after the reader changes a setting (menu, view buttons, spin, magnifier) or ends a camera move.
  */
-export function createFigure(container, { theme = "light", label = "" } = {}) {
+export function createFigure(container, { theme = "light", label = "", getCode = null, codeName = "", onStateChange = () => {} } = {}) {
   const ownHeight = container.clientHeight;     // a container with its own height is filled
   const state = { theme, spin: false };
+  let display = { ...DEFAULT_DISPLAY };
   let palette = paletteFor(theme, container);
   let scene = null, content = null, radius = 1, contentPoints = [], pendingState = null;
   let disposed = false, webglFailed = false, frameRequest = 0, spinLast = 0, interacting = false;
   let lastSize = "", ariaLabel = label ? `3D figure: ${label}` : "3D figure";
 
-  const shell = createFigureShell(container, { onAction: (a) => action(a), label });
+  const shell = createFigureShell(container, { onAction: (a) => action(a), onSettings: (c) => changeDisplay(c), label });
   const wrapper = shell.wrapper;
+  shell.buttons.code.hidden = !getCode;
+  shell.buttons.mm.disabled = true;
   if (prefersReducedMotion()) {
     shell.buttons.spin.disabled = true;
     shell.buttons.spin.title = "Auto-spin is off: the system asks for reduced motion";
@@ -77,6 +94,16 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
 
   // The GL side: created by attach(), released by detach() (context budget) and dispose().
   let canvas = null, renderer = null, controls = null, hover = null, still = null;
+  const magnifier = createMagnifier({
+    wrapper,
+    canvasRect: () => canvas?.getBoundingClientRect() ?? null,
+    settings: () => display,
+    requestRender: () => requestRender(),
+    onOpenChange: (open) => {
+      if (controls) controls.enabled = !open;
+      if (open) hover?.hide();
+    },
+  });
   const onPointerDown = () => { budget?.touch(); if (document.activeElement !== wrapper) wrapper.focus({ preventScroll: true }); };
   const onContextLost = (ev) => { ev.preventDefault(); };
   const onContextRestored = () => { requestRender(); };
@@ -106,7 +133,7 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
     controls.screenSpacePanning = true;
     controls.addEventListener("change", requestRender);
     controls.addEventListener("start", () => { interacting = true; setSpin(false, true); });
-    controls.addEventListener("end", endInteraction);
+    controls.addEventListener("end", () => { endInteraction(); onStateChange("camera"); });
     controls.update();
     hover = createHover({ canvas, camera, wrapper, requestRender });
     if (content) hover.setFaces(content.faceMeshes(), content.group, scene.gap);
@@ -191,6 +218,7 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
       camera.updateProjectionMatrix();
     }
     renderer.render(three, camera);
+    if (magnifier.open && scene) magnifier.draw(renderer, three, camera, scene.faces, scene.center || [0, 0, 0]);
     if (state.spin && !frameRequest) frameRequest = requestAnimationFrame(renderNow);   // one frame per rAF
   }
 
@@ -234,22 +262,74 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
   }
 
   function action(name) {
+    if (name === "settings") { shell.menu.show(getState().display); shell.toggleMenu(); return; }
+    if (name === "code") return void (getCode && downloadBlob(new Blob([getCode()], { type: "text/x-python" }), `${codeName || label || "figure"}.py`));
+    if (name === "mm") return void copyMmLink();
     if (!renderer) return;
     budget.touch();
-    if (name === "spin") return setSpin(!state.spin);
+    if (name === "spin") { setSpin(!state.spin); return onStateChange("settings"); }
     if (name === "png") return void downloadPNG();
     if (name === "fit") {
       fitCamera(camera, target, contentPoints);
       controls.update();
-      return requestRender();
+      requestRender();
+      return onStateChange("camera");
     }
-    if (name === "reset") return applyView(defaultView());
-    applyView(presetView(name, contentPoints, camera.fov, camera.aspect));
+    display = { ...display, preset: name === "reset" ? null : name };
+    applyView(name === "reset" ? defaultView() : presetView(name, contentPoints, camera.fov, camera.aspect));
+    onStateChange("settings");
+  }
+
+  /** The scene's mm link (header key mm_link), or null. */
+  const mmLink = () => (scene && typeof scene.header?.mm_link === "string" ? scene.header.mm_link : null);
+
+  async function copyMmLink() {
+    const link = mmLink();
+    if (!link) return;
+    try {
+      await navigator.clipboard.writeText(link);
+      shell.buttons.mm.title = "mm link copied";
+    } catch {
+      window.prompt("The figure in mm:", link);
+    }
+    wrapper.dataset.mmLinkCopied = "true";
+  }
+
+  /** A change from the settings menu: apply, tell the owner (history entry). */
+  function changeDisplay(change) {
+    display = normalizeDisplay({ ...display, ...change });
+    applyDisplay();
+    onStateChange("settings");
+  }
+
+  /** Apply the display settings to the current scene content, legend and magnifier. */
+  function applyDisplay() {
+    if (!scene) return;
+    legend.update(sceneWithSensitivity(scene, display.sensitivity));
+    if (!content) return requestRender();
+    const ranges = faceColorRanges(scene, display.sensitivity);
+    content.faceMeshes().forEach((mesh, i) => {
+      const u = mesh.material.uniforms;
+      if (!u.range || !u.invDiff) return;
+      const [lo, hi] = ranges[mesh.userData.face === scene.faces[i] ? i : scene.faces.indexOf(mesh.userData.face)];
+      u.range.value.set(lo, hi);
+      u.invDiff.value = hi > lo ? 1 / (hi - lo) : 0;
+    });
+    content.group.traverse((o) => {
+      if (o.name === "labels") o.visible = display.legends;
+      else if (o.name.startsWith("guide:") || o.name.startsWith("corner:")) o.visible = display.rowGuides;
+    });
+    requestRender();
   }
 
   function keyDown(ev) {
     if (!renderer || ev.target !== wrapper) return;
-    if (ev.key === " ") setSpin(!state.spin);
+    const step = Math.max(8, wrapper.clientHeight / 16);
+    const lensMoves = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] };
+    if (ev.key === " ") { setSpin(!state.spin); onStateChange("settings"); }
+    else if (ev.key === "m" || ev.key === "M") magnifier.toggle();
+    else if (ev.key === "Escape" && (magnifier.open || !shell.menu.element.hidden)) { magnifier.close(); shell.toggleMenu(false); }
+    else if (magnifier.open && lensMoves[ev.key]) magnifier.moveBy(...lensMoves[ev.key]);
     else if (!applyKey(ev, camera, target)) return;
     ev.preventDefault();
     controls.update();
@@ -272,13 +352,15 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
     contentPoints = sceneCorners(decoded);
     ariaLabel = describeScene(decoded, label);
     canvas?.setAttribute("aria-label", ariaLabel);
-    legend.update(decoded);
+    legend.update(sceneWithSensitivity(decoded, display.sensitivity));
     legend.element.hidden = false;
+    shell.buttons.mm.disabled = !mmLink();
     if (webglFailed) return;
     clearContent();
     content = createSceneContent(decoded, palette, renderer ? renderer.capabilities.maxTextureSize : (knownMaxTexture || 4096));
     three.add(content.group);
     hover?.setFaces(content.faceMeshes(), content.group, decoded.gap);
+    applyDisplay();
     if (first) {
       applyView(defaultView());
       if (pendingState) { applyStateNow(pendingState); pendingState = null; }
@@ -327,18 +409,31 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
       camera: { position: camera.position.toArray().map(r4), target: target.toArray().map(r4), up: camera.up.toArray().map(r4) },
       theme: state.theme,
       spin: state.spin,
+      display: { ...display, spin: state.spin },
     };
   }
 
   function applyStateNow(s) {
+    if (s.display && typeof s.display === "object") {
+      display = normalizeDisplay({ ...display, ...s.display });
+      if (!shell.menu.element.hidden) shell.menu.show(display);
+      applyDisplay();
+      if (typeof s.display.spin === "boolean" && typeof s.spin !== "boolean") setSpin(s.display.spin);
+      if (!s.camera && s.display.preset && scene) applyView(presetView(display.preset, contentPoints, camera.fov, camera.aspect));
+    }
     if (s.camera && s.camera.position) applyView({ position: s.camera.position, target: s.camera.target || [0, 0, 0], up: s.camera.up });
     if (s.theme && s.theme !== state.theme) setTheme(s.theme);
     if (typeof s.spin === "boolean") setSpin(s.spin);
   }
 
+  /** Apply a state (all keys optional): camera, theme, spin, display (merged into the current one). */
   function setState(s) {
     if (!s || typeof s !== "object") return;
-    if (!scene && s.camera) { pendingState = s; if (s.theme) setTheme(s.theme); return; }
+    if (!scene && (s.camera || s.display)) {
+      pendingState = { ...(pendingState || {}), ...s };
+      if (s.theme) setTheme(s.theme);
+      return;
+    }
     applyStateNow(s);
   }
 
@@ -349,6 +444,7 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
     detach(false);
     disposed = true;
     resolution.dispose();
+    magnifier.dispose();
     resizeObserver.disconnect();
     wrapper.removeEventListener("keydown", onKey);
     clearContent();
@@ -373,6 +469,9 @@ export function createFigure(container, { theme = "light", label = "" } = {}) {
     get camera() { return camera; },
     get threeScene() { return three; },
     get hover() { return hover; },
+    get magnifier() { return magnifier; },
+    /** The scene's mm link (scene header `mm_link`), or null. */
+    get mmLink() { return mmLink(); },
     get renderer() { return renderer; },
     get disposed() { return disposed; },
     get attached() { return !!renderer; },
