@@ -24,14 +24,20 @@ void main() {
   gl_Position = projectionMatrix * modelViewMatrix * vec4(position, 1.0);
 }`;
 
-// The animation player (pyodide_app/js/anim/face-patch.js) patches this shader at four anchors:
-// "void main() {", "if (c < 0 || r < 0) discard;", "float v = texelFetch(data, ...);" and
-// "outColor = vec4(outRgb,". Keep those lines as they are.
+// The animation player (pyodide_app/js/anim/face-patch.js, planes.js) patches this shader at four
+// anchors: "void main() {", "if (c < 0 || r < 0) discard;", "float v = texelFetch(data, ...);" and
+// "outColor = vec4(outRgb,". Keep those lines as they are. A patched shader may compute v itself,
+// so any change of the material's fragmentShader switches it to EXACT_COLOR (colour from v).
+//
+// Cost (software WebGL is fill-bound): the common path reads mm's colour and size from a
+// precomputed RGBA8 texture (face-colors.js) instead of evaluating the HSL rule per pixel; measured
+// with scripts/bench_face_shader.py.
 const FRAGMENT = /* glsl */ `
 precision highp float;
 precision highp int;
 precision highp sampler2D;
 uniform sampler2D data;
+uniform sampler2D colors;     // RGBA8 colour and size code per element (unless EXACT_COLOR)
 uniform int texWidth;
 uniform ivec2 dims;          // (W, H)
 uniform ivec2 blockSize;     // (column block size, row block size)
@@ -90,7 +96,8 @@ void main() {
 #endif
   float v = texelFetch(data, texel, 0).r;
 
-  // mm's colour and size, branch-free (t is |x| normalised into the colour range, clamped)
+#ifdef EXACT_COLOR
+  // mm's colour and size from v, branch-free (t is |x| normalised into the colour range, clamped)
   float av = abs(v);
   float sgn = sign(v);
   float rel = (av - range.x) * invDiff;                 // invDiff = 0 when the range is empty
@@ -100,15 +107,30 @@ void main() {
   float size = v == 0.0 ? 0.0 : lightSize.z + (1.0 - lightSize.z) * st;
   bool ring = isnan(v);
   if (ring || isinf(v)) { col = markColor; size = 1.0; }
-
+#else
+  // Precomputed on the CPU (face-colors.js): rgb = mm's colour, alpha = size code
+  // (0 zero, 1 NaN, 2 ±Infinity, else 3 + size * 252). v itself is then unused.
+  vec4 cs = texelFetch(colors, texel, 0);
+  float code = cs.a * 255.0;
+  bool ring = code > 0.5 && code < 1.5;
+  bool mark = code > 0.5 && code < 2.5;
+  vec3 col = mark ? markColor : cs.rgb;
+  float size = mark ? 1.0 : max(code - 3.0, 0.0) * (1.0 / 252.0);
+#endif
   float diameter = min(size * elemDiameter, 1.0);
   float alpha;
   vec3 rgb;
   float g = 0.0;
+  // Software WebGL runs the code of every branch, taken or not, so the level of detail is chosen
+  // per face on the CPU (lodDefines): NEAR_LOD where a cell may exceed ~1.5 px, GRID where it may
+  // exceed ~4.5 px, HIGHLIGHT while something of this face is highlighted.
+#ifdef NEAR_LOD
   if (pw > 0.6) {
+#endif
     // Far: a cell is under ~1.7 px; a filled square whose opacity follows the disc size.
     alpha = diameter * (ring ? 0.6 : 1.0);
     rgb = col * 0.9;
+#ifdef NEAR_LOD
   } else {
     // Near: an anti-aliased disc with a little shading (exact colour at its centre).
     float radius = 0.5 * diameter;
@@ -119,20 +141,25 @@ void main() {
     float far = smoothstep(0.3, 0.6, pw);
     alpha = mix(disc, diameter * (ring ? 0.6 : 1.0), far);
     rgb = col * mix(1.0 - 0.28 * q * q, 0.9, far);
+#ifdef GRID
     // Grid lines at cell borders, only while a cell is larger than ~5 px (fading out from ~12 px).
-    if (gridAlpha > 0.0 && pw < 0.2) {
+    if (pw < 0.2) {
       vec2 f = vec2(fc, fr);
       vec2 edge = min(f, 1.0 - f) / max(fw, vec2(1e-6));
       g = (1.0 - smoothstep(0.5, 1.2, min(edge.x, edge.y))) * (1.0 - smoothstep(0.08, 0.2, pw)) * gridAlpha;
     }
+#endif
+#ifdef HIGHLIGHT
     if (highlight.x == r && highlight.y == c) {
       g = max(g, 1.0 - smoothstep(0.0, 1.5 * pw, abs(dist - 0.5)));
     }
+#endif
   }
+#endif
+#ifdef HIGHLIGHT
   // Row or column highlight (the arguments of a hovered result element): a translucent band.
-  if (highlight.x >= 0 || highlight.y >= 0) {
-    if ((highlight.x == r && highlight.y < 0) || (highlight.y == c && highlight.x < 0)) g = max(g, 0.3);
-  }
+  if ((highlight.x == r && highlight.y < 0) || (highlight.y == c && highlight.x < 0)) g = max(g, 0.3);
+#endif
 
   float outA = alpha + g * (1.0 - alpha);
   if (outA * opacity < 0.01) discard;
@@ -151,19 +178,21 @@ export function elementDiameter(elemScale) {
 }
 
 /**
- * @param {{texture: THREE.Texture, texWidth: number, shape: [number, number], blockSize: [number, number],
+ * @param {{texture: THREE.Texture, colors?: THREE.Texture, texWidth: number, shape: [number, number], blockSize: [number, number],
  *          gap: number, colorRange: [number, number], viz: object, palette: object}} opts
- *   blockSize is [row block size, column block size].
+ *   blockSize is [row block size, column block size]; colors: the RGBA8 texture of faceColorBytes
+ *   (same layout as texture); without it the shader evaluates mm's colour rule per pixel.
  */
-export function createFaceMaterial({ texture, texWidth, shape, blockSize, gap, colorRange, viz, palette }) {
+export function createFaceMaterial({ texture, colors = null, texWidth, shape, blockSize, gap, colorRange, viz, palette }) {
   const [H, W] = shape;
   const minLight = Math.max(viz.min_light, 1e-5);
-  return new THREE.ShaderMaterial({
+  const material = new THREE.ShaderMaterial({
     glslVersion: THREE.GLSL3,
     vertexShader: VERTEX,
     fragmentShader: FRAGMENT,
     uniforms: {
       data: { value: texture },
+      colors: { value: colors || texture },
       texWidth: { value: texWidth },
       dims: { value: new THREE.Vector2(W, H) },
       blockSize: { value: new THREE.Vector2(blockSize[1], blockSize[0]) },
@@ -183,10 +212,65 @@ export function createFaceMaterial({ texture, texWidth, shape, blockSize, gap, c
     defines: {
       ...(blockSize[0] < H || blockSize[1] < W ? { BLOCKED: 1 } : {}),
       ...(texWidth !== W ? { WRAPPED: 1 } : {}),
+      ...(colors ? {} : { EXACT_COLOR: 1 }),
     },
     side: THREE.DoubleSide,
     transparent: true,
     depthWrite: false,
+  });
+  exactColorOnPatch(material);
+  material.onBeforeRender = (renderer, scene, camera, geometry, object) => lodDefines(material, renderer, camera, geometry, object);
+  return material;
+}
+
+export const NEAR_CELL_PX = 1.5;   // the disc path is compiled in when a cell may be larger
+export const GRID_CELL_PX = 4.5;   // grid lines are compiled in when a cell may be larger
+const box = new THREE.Box3();
+const bufferSize = new THREE.Vector2();
+
+/**
+ * The largest size of one cell (one offset unit) in drawing-buffer pixels anywhere on the object:
+ * at the point of its bounding box nearest the camera (perspective camera; Infinity inside the box).
+ */
+export function maxCellPixels(renderer, camera, geometry, object) {
+  if (!geometry.boundingBox) geometry.computeBoundingBox();
+  box.copy(geometry.boundingBox).applyMatrix4(object.matrixWorld);
+  const d = box.distanceToPoint(camera.position);
+  if (!camera.isPerspectiveCamera) return Infinity;
+  const h = renderer.getDrawingBufferSize(bufferSize).y;
+  const scale = object.matrixWorld.getMaxScaleOnAxis();
+  return d > 0 ? (h * scale) / (2 * d * Math.tan((camera.fov * Math.PI) / 360) * camera.zoom) : Infinity;
+}
+
+/** Switch the level-of-detail defines (NEAR_LOD, GRID, HIGHLIGHT) before a draw; recompiles only on change. */
+function lodDefines(material, renderer, camera, geometry, object) {
+  const px = maxCellPixels(renderer, camera, geometry, object);
+  const u = material.uniforms, defs = material.defines;
+  const want = {
+    NEAR_LOD: px > NEAR_CELL_PX,
+    GRID: px > GRID_CELL_PX && u.gridAlpha.value > 0,
+    HIGHLIGHT: u.highlight.value.x >= 0 || u.highlight.value.y >= 0,
+  };
+  let changed = false;
+  for (const [name, on] of Object.entries(want)) {
+    if (on === (name in defs)) continue;
+    if (on) defs[name] = 1; else delete defs[name];
+    changed = true;
+  }
+  if (changed) material.needsUpdate = true;
+}
+
+/** A material whose fragment shader is replaced (animation patches) takes its colour from v. */
+function exactColorOnPatch(material) {
+  let source = material.fragmentShader;
+  Object.defineProperty(material, "fragmentShader", {
+    configurable: true,
+    enumerable: true,
+    get: () => source,
+    set: (src) => {
+      if (src !== source) material.defines.EXACT_COLOR = 1;
+      source = src;
+    },
   });
 }
 

@@ -1,7 +1,9 @@
 /**
  * One matrix (a decoded scene face) as one quad mesh with a float data texture.
  *
- * Geometry is four vertices whatever the matrix size; memory is one float per element on the GPU.
+ * Geometry is four vertices whatever the matrix size; GPU memory is 8 bytes per element: the values
+ * (R32F, for the value anchor of the animation patches) and mm's colour and size precomputed once
+ * (RGBA8, face-colors.js), which is what the shader reads on its common path.
  * Element (r, c) sits at p00 + rowOffsets[r] * row_dir + colOffsets[c] * col_dir (world coordinates
  * before centring); the quad spans half a cell beyond the first and last elements.
  *
@@ -11,6 +13,7 @@
  */
 import * as THREE from "three";
 import { createFaceMaterial } from "./face-material.js";
+import { faceColorBytes } from "./face-colors.js";
 
 /**
  * Texture layout for H*W values: direct (texture W x H, no copy) when both fit, else the row-major
@@ -62,6 +65,14 @@ export function createFaceMesh(face, scene, palette, maxTextureSize) {
   texture.generateMipmaps = false;
   texture.needsUpdate = true;
 
+  const colorRange = face.color_range || [0, face.absmax || 1];
+  const colorBytes = faceColorBytes(layout.data, layout.width * layout.height, colorRange, scene.viz);
+  const colors = new THREE.DataTexture(colorBytes, layout.width, layout.height, THREE.RGBAFormat, THREE.UnsignedByteType);
+  colors.magFilter = THREE.NearestFilter;
+  colors.minFilter = THREE.NearestFilter;
+  colors.generateMipmaps = false;
+  colors.needsUpdate = true;
+
   const { positions, cells } = faceQuad(face);
   const geometry = new THREE.BufferGeometry();
   geometry.setAttribute("position", new THREE.Float32BufferAttribute(positions, 3));
@@ -70,9 +81,8 @@ export function createFaceMesh(face, scene, palette, maxTextureSize) {
   geometry.computeBoundingSphere();
   geometry.computeBoundingBox();
 
-  const colorRange = face.color_range || [0, face.absmax || 1];
   const material = createFaceMaterial({
-    texture, texWidth: layout.width, shape: [H, W],
+    texture, colors, texWidth: layout.width, shape: [H, W],
     blockSize: [face.blocks.i[1] || H || 1, face.blocks.j[1] || W || 1],
     gap: scene.gap, colorRange, viz: scene.viz, palette,
   });
@@ -80,12 +90,13 @@ export function createFaceMesh(face, scene, palette, maxTextureSize) {
   mesh.name = face.name;
   mesh.userData.face = face;
   return {
-    mesh, texture, material, geometry,
+    mesh, texture, colors, material, geometry,
     /** Free GPU resources; three.js keeps a CPU copy of the texture data until then. */
     dispose() {
       geometry.dispose();
       material.dispose();
       texture.dispose();
+      colors.dispose();
     },
   };
 }
