@@ -78,7 +78,11 @@ def test_ctrl_drag_opens_lens_with_value_labels_that_follow_the_pointer(fig_page
     for lab in labels:   # every label is its element's value with 5 decimals
         w = shapes[lab["face"]][1]
         assert lab["text"] == f'{values[lab["face"]][lab["row"] * w + lab["col"]]:.5f}', lab
-    assert any(lab["row"] == 6 and lab["col"] == 6 for lab in labels), "the element under the pointer is labelled"
+    result = page.evaluate("(id) => mmAtlas.cells.get(id).figure.scene.faces.find((x) => x.path === '').name", CELL)
+    centre = [lab for lab in labels if (lab["face"], lab["row"], lab["col"]) == (result, 6, 6)]
+    assert centre, "the element under the pointer is labelled"
+    half = page.locator(f"{FIG} .mm-fig__lens").bounding_box()["width"] / 2
+    assert abs(centre[0]["x"] - half) < 3 and abs(centre[0]["y"] - half) < 3, "its label sits at the lens centre"
     dom = page.locator(f"{FIG} .mm-fig__lens-label")
     assert dom.count() == len(labels) and dom.first.is_visible()
     lens_box = page.locator(f"{FIG} .mm-fig__lens").bounding_box()
@@ -143,6 +147,7 @@ def wait_display(page, **want):
 
 
 def open_menu(page):
+    assert page.locator(f"{FIG} .mm-fig__menu").is_hidden()
     page.click(f'{FIG} button[data-fig-action="settings"]')
     page.wait_for_selector(f"{FIG} .mm-fig__menu", state="visible")
 
@@ -253,13 +258,13 @@ def test_twenty_instant_navigations_keep_webgl_contexts_bounded(page, site_url, 
     for visit in range(20):
         target = pages[(visit + 1) % len(pages)]
         href = site_url + target
-        page.evaluate("""(href) => { const a = document.createElement('a'); a.href = href; a.textContent = 'go';
+        page.evaluate("""(href) => { window.__mounted = false;
+            window.addEventListener('mm:mounted', () => { window.__mounted = true; }, {once: true});
+            const a = document.createElement('a'); a.href = href; a.textContent = 'go';
             document.body.appendChild(a); a.click(); }""", href)
-        page.wait_for_function("(href) => location.href === href", arg=href)
-        page.wait_for_function("""() => { const c = document.querySelectorAll('[data-mm-cell]');
-            return c.length > 0 && [...c].every((el) => el.dataset.mmLive === 'true'); }""")
-        counts.append(page.evaluate("() => mmAtlas.liveContexts()"))
-        cells = page.evaluate("() => document.querySelectorAll('[data-mm-cell]').length")
-        assert counts[-1] <= min(cells, 12), (visit, target, counts)
+        page.wait_for_function("(href) => location.href === href && window.__mounted", arg=href)
+        live, cells = page.evaluate("() => [mmAtlas.liveContexts(), document.querySelectorAll('[data-mm-cell]').length]")
+        counts.append(live)
+        assert live <= min(cells, 12), (visit, target, counts)
     assert page.evaluate("() => window.__sameDocument") is True, "navigation was not instant (the page reloaded)"
     assert max(counts) <= 12 and min(counts) >= 1, counts

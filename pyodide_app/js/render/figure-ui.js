@@ -39,6 +39,7 @@ const CSS = `
 .mm-fig__menu { position: absolute; top: 32px; right: 6px; z-index: 3; padding: 6px 8px; border-radius: 4px;
   display: grid; grid-template-columns: auto auto; gap: 4px 8px; align-items: center; color: var(--mm-fig-text);
   background: var(--mm-fig-button); border: 1px solid var(--mm-fig-line); }
+.mm-fig__menu[hidden], .mm-fig__lens[hidden] { display: none; }
 .mm-fig__menu select, .mm-fig__menu input[type=range] { font: inherit; max-width: 130px; }
 .mm-fig__message { position: absolute; inset: 0; display: flex; align-items: center; justify-content: center;
   padding: 1em; text-align: center; color: var(--mm-fig-text); }

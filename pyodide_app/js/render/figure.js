@@ -34,6 +34,29 @@ import {
 
 export { describeScene, sceneCorners };
 
+/**
+ * Colour a face material with another range (a sensitivity override). The shader's exact path reads
+ * the range uniforms; a material whose colours were precomputed for the scene's own range (a `colors`
+ * texture) is switched to that path (define EXACT_COLOR) while an override is on.
+ */
+function setFaceRange(material, [lo, hi], override) {
+  const u = material.uniforms;
+  if (!u.range || !u.invDiff) return;
+  u.range.value.set(lo, hi);
+  u.invDiff.value = hi > lo ? 1 / (hi - lo) : 0;
+  if (!u.colors || u.colors.value === u.data?.value) return;
+  const defines = material.defines || (material.defines = {});
+  if (override && !defines.EXACT_COLOR) {
+    defines.EXACT_COLOR = 1;
+    material.userData.exactForOverride = true;
+    material.needsUpdate = true;
+  } else if (!override && material.userData.exactForOverride) {
+    delete defines.EXACT_COLOR;
+    material.userData.exactForOverride = false;
+    material.needsUpdate = true;
+  }
+}
+
 /** Number of figures holding a live WebGL context now (a hook for tests and window.mmAtlas). */
 export function liveContexts() {
   let n = 0;
@@ -308,13 +331,7 @@ export function createFigure(container, { theme = "light", label = "", getCode =
     legend.update(sceneWithSensitivity(scene, display.sensitivity));
     if (!content) return requestRender();
     const ranges = faceColorRanges(scene, display.sensitivity);
-    content.faceMeshes().forEach((mesh, i) => {
-      const u = mesh.material.uniforms;
-      if (!u.range || !u.invDiff) return;
-      const [lo, hi] = ranges[mesh.userData.face === scene.faces[i] ? i : scene.faces.indexOf(mesh.userData.face)];
-      u.range.value.set(lo, hi);
-      u.invDiff.value = hi > lo ? 1 / (hi - lo) : 0;
-    });
+    content.faceMeshes().forEach((mesh, i) => setFaceRange(mesh.material, ranges[i], display.sensitivity !== null));
     content.group.traverse((o) => {
       if (o.name === "labels") o.visible = display.legends;
       else if (o.name.startsWith("guide:") || o.name.startsWith("corner:")) o.visible = display.rowGuides;
