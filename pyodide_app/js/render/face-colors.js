@@ -63,21 +63,23 @@ export function faceColorBytes(values, length, colorRange, viz) {
   const invDiff = absmax > absmin ? 1 / (absmax - absmin) : 0;
   const steps = LUT_STEPS - 1;
   const minL = Math.max(viz.min_light, 1e-5), maxL = Math.max(viz.max_light, minL);
+  const neg = LUT_STEPS;
   for (let i = 0, n = values.length; i < n; i++) {
     const x = values[i];
     if (x === 0) continue;
-    const ax = x < 0 ? -x : x;
-    if (!(ax <= 3.4028234663852886e38)) {   // NaN or ±Infinity
+    const ax = Math.abs(x);
+    let rel = (ax - absmin) * invDiff;
+    if (rel >= 0 && rel <= 1) {             // the common case (also false for NaN)
+      out[i] = table[(x < 0 ? neg : 0) + ((Math.sqrt(rel) * steps + 0.5) | 0)];
+    } else if (rel < 0) {
+      out[i] = table[x < 0 ? neg : 0];
+    } else if (ax === Infinity || x !== x) {
       out[i] = (x !== x ? SIZE_CODE.NAN : SIZE_CODE.INF) << 24 >>> 0;
-      continue;
-    }
-    const rel = (ax - absmin) * invDiff;
-    if (rel > 1.0001) {                     // beyond the range: mm's hue extrapolates
+    } else if (rel > 1.0001) {              // beyond the range: mm's hue extrapolates
       out[i] = pack(exactColor(x, rel, viz, minL, maxL), SIZE_CODE.BASE + SIZE_CODE.SCALE);
-      continue;
+    } else {
+      out[i] = table[(x < 0 ? neg : 0) + steps];
     }
-    const k = rel > 0 ? Math.round(Math.sqrt(rel < 1 ? rel : 1) * steps) : 0;
-    out[i] = table[x < 0 ? LUT_STEPS + k : k];
   }
   return new Uint8Array(out.buffer);
 }
