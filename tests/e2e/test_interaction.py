@@ -268,3 +268,24 @@ def test_twenty_instant_navigations_keep_webgl_contexts_bounded(page, site_url, 
         assert live <= min(cells, 12), (visit, target, counts)
     assert page.evaluate("() => window.__sameDocument") is True, "navigation was not instant (the page reloaded)"
     assert max(counts) <= 12 and min(counts) >= 1, counts
+
+
+def test_long_touch_opens_lens_that_follows_the_finger(fig_page):
+    page = fig_page
+    x, y = result_centre(page)
+    cdp = page.context.new_cdp_session(page)
+    try:
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+        page.wait_for_function("(id) => mmAtlas.cells.get(id).figure.magnifier.open", arg=CELL, timeout=3000)
+        cam = fig_state(page)["camera"]
+        c0 = page.evaluate("(id) => mmAtlas.cells.get(id).figure.magnifier.center", CELL)
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x - 30, "y": y + 20}]})
+        settle(page)
+        c1 = page.evaluate("(id) => mmAtlas.cells.get(id).figure.magnifier.center", CELL)
+        assert abs(c1[0] - (c0[0] - 30)) <= 1 and abs(c1[1] - (c0[1] + 20)) <= 1
+        assert page.evaluate("(id) => mmAtlas.cells.get(id).figure.magnifier.labels().length", CELL) > 0
+        assert fig_state(page)["camera"] == cam, "the finger moves the lens, not the camera"
+    finally:
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        cdp.detach()
+    page.wait_for_function("(id) => !mmAtlas.cells.get(id).figure.magnifier.open", arg=CELL)

@@ -23,7 +23,8 @@ import { createLegend } from "./legend.js";
 import { createFigureShell, downloadBlob } from "./figure-ui.js";
 import { createHover } from "./hover.js";
 import { createMagnifier } from "./magnifier.js";
-import { DEFAULT_DISPLAY, normalizeDisplay, faceColorRanges, sceneWithSensitivity } from "./display-settings.js";
+import { DEFAULT_DISPLAY, normalizeDisplay, sceneWithSensitivity } from "./display-settings.js";
+import { applySceneDisplay, copyText } from "./figure-display.js";
 import { paletteFor } from "./themes.js";
 import { joinBudget } from "./context-budget.js";
 import { createResolution } from "./resolution.js";
@@ -33,29 +34,6 @@ import {
 } from "./camera-views.js";
 
 export { describeScene, sceneCorners };
-
-/**
- * Colour a face material with another range (a sensitivity override). The shader's exact path reads
- * the range uniforms; a material whose colours were precomputed for the scene's own range (a `colors`
- * texture) is switched to that path (define EXACT_COLOR) while an override is on.
- */
-function setFaceRange(material, [lo, hi], override) {
-  const u = material.uniforms;
-  if (!u.range || !u.invDiff) return;
-  u.range.value.set(lo, hi);
-  u.invDiff.value = hi > lo ? 1 / (hi - lo) : 0;
-  if (!u.colors || u.colors.value === u.data?.value) return;
-  const defines = material.defines || (material.defines = {});
-  if (override && !defines.EXACT_COLOR) {
-    defines.EXACT_COLOR = 1;
-    material.userData.exactForOverride = true;
-    material.needsUpdate = true;
-  } else if (!override && material.userData.exactForOverride) {
-    delete defines.EXACT_COLOR;
-    material.userData.exactForOverride = false;
-    material.needsUpdate = true;
-  }
-}
 
 /** Number of figures holding a live WebGL context now (a hook for tests and window.mmAtlas). */
 export function liveContexts() {
@@ -307,15 +285,7 @@ export function createFigure(container, { theme = "light", label = "", getCode =
   const mmLink = () => (scene && typeof scene.header?.mm_link === "string" ? scene.header.mm_link : null);
 
   async function copyMmLink() {
-    const link = mmLink();
-    if (!link) return;
-    try {
-      await navigator.clipboard.writeText(link);
-      shell.buttons.mm.title = "mm link copied";
-    } catch {
-      window.prompt("The figure in mm:", link);
-    }
-    wrapper.dataset.mmLinkCopied = "true";
+    if (await copyText(mmLink(), "The figure in mm:")) wrapper.dataset.mmLinkCopied = "true";
   }
 
   /** A change from the settings menu: apply, tell the owner (history entry). */
@@ -325,17 +295,10 @@ export function createFigure(container, { theme = "light", label = "", getCode =
     onStateChange("settings");
   }
 
-  /** Apply the display settings to the current scene content, legend and magnifier. */
+  /** Apply the display settings to the current scene content and legend. */
   function applyDisplay() {
     if (!scene) return;
-    legend.update(sceneWithSensitivity(scene, display.sensitivity));
-    if (!content) return requestRender();
-    const ranges = faceColorRanges(scene, display.sensitivity);
-    content.faceMeshes().forEach((mesh, i) => setFaceRange(mesh.material, ranges[i], display.sensitivity !== null));
-    content.group.traverse((o) => {
-      if (o.name === "labels") o.visible = display.legends;
-      else if (o.name.startsWith("guide:") || o.name.startsWith("corner:")) o.visible = display.rowGuides;
-    });
+    applySceneDisplay(scene, content, legend, display);
     requestRender();
   }
 
