@@ -79,8 +79,8 @@ export function createFigureShell(container, { onAction, onSettings = () => {}, 
   wrapper.className = "mm-fig";
   wrapper.tabIndex = 0;
   wrapper.setAttribute("aria-roledescription", "3D figure");
-  wrapper.setAttribute("aria-label", label ? `3D figure: ${label}. Drag to orbit, scroll to zoom, space toggles spin.` :
-    "3D figure. Drag to orbit, scroll to zoom, space toggles spin.");
+  wrapper.setAttribute("aria-label", label ? `3D figure: ${label}. Drag to orbit, scroll to zoom, space toggles spin, M opens the magnifier (arrows move it).` :
+    "3D figure. Drag to orbit, scroll to zoom, space toggles spin, M opens the magnifier (arrows move it).");
 
   const toolbar = doc.createElement("div");
   toolbar.className = "mm-fig__toolbar";
