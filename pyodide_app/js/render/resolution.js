@@ -1,6 +1,7 @@
 /**
  * Resolution while moving: when frames get slow during a drag or spin, draw at a fraction of the
- * device pixel ratio (1 -> 0.5 -> 0.35); back to full resolution shortly after the motion ends.
+ * device pixel ratio (1 -> 0.5 below 45 fps -> 0.35 below 30 fps); back to full resolution shortly
+ * after the motion ends.
  *
  * @example
  *   const res = createResolution({ apply: (scale) => renderer.setPixelRatio(dpr * scale), redraw });
@@ -8,9 +9,10 @@
  *   res.settle();                   // when the motion ends
  */
 
-// Median frame interval above which the resolution drops: 22 ms is 45 fps, the frame rate issue 4
-// asks for while orbiting a large figure (a 60 Hz display at full speed gives 16.7 ms).
-export const SLOW_FRAME_MS = 22;
+// Median frame interval above which the resolution drops one step: to half resolution below 45 fps
+// (22 ms; issue 4's orbit target, a 60 Hz display at full speed gives 16.7 ms), further to 0.35 only
+// when half resolution still runs below 30 fps (34 ms).
+export const SLOW_FRAME_MS = [22, 34];
 export const SCALES = [1, 0.5, 0.35];   // the ladder of pixel-ratio scales
 const SETTLE_MS = 200;
 
@@ -34,7 +36,7 @@ export function createResolution({ apply, redraw }) {
       if (intervals.length > 5) intervals.shift();
       if (intervals.length < 3 || step === SCALES.length - 1) return;
       const sorted = [...intervals].sort((a, b) => a - b);
-      if (sorted[sorted.length >> 1] > SLOW_FRAME_MS) {
+      if (sorted[sorted.length >> 1] > SLOW_FRAME_MS[step]) {
         step += 1;
         apply(SCALES[step]);
         intervals.length = 0;
