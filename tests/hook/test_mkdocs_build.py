@@ -13,6 +13,7 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
 
 import mmcore
+from mmcore.cell import with_header_key
 from pyodide_app._assets import PYODIDE_VERSION, RuntimeSources, copy_runtime, missing_runtime
 
 HOOK = pathlib.Path(__file__).resolve().parents[2] / "pyodide_app" / "hook.py"
@@ -61,7 +62,8 @@ def test_cells_render_and_scenes_land_beside_their_pages(tmp_path, monkeypatch):
     # the scenes are exactly what run_cell/layout give in this process
     A = mmcore.matrix("A", 5, 3, init="rows")
     B = mmcore.matrix("B", 3, 4, init="cols")
-    assert (site / "guide" / "demo" / "demo-1.mmscene").read_bytes() == mmcore.layout(A @ B).to_bytes()
+    expected = with_header_key(mmcore.layout(A @ B).to_bytes(), "mm_link", mmcore.to_mm(A @ B))
+    assert (site / "guide" / "demo" / "demo-1.mmscene").read_bytes() == expected
     inner = (site / "guide" / "demo" / "inner.mmscene").read_bytes()
     assert inner[:4] == b"MMSC" and inner != (site / "guide" / "demo" / "demo-1.mmscene").read_bytes()
     assert not (site / "guide" / "demo" / "demo-3.mmscene").exists()

@@ -5,13 +5,15 @@ from __future__ import annotations
 import pytest
 
 import mmcore
-from mmcore.cell import CellResult, cell_filename, format_cell_error, run_cell
+from mmcore.cell import CellResult, cell_filename, format_cell_error, run_cell, with_header_key
+from mmcore._wire import read_header
 
 AB = 'A = mmcore.matrix("A", 6, 4, init="rows")\nB = mmcore.matrix("B", 4, 5, init="cols")\n'
 
 
 def _scene_of(expr) -> bytes:
-    return mmcore.layout(expr).to_bytes()
+    """What run_cell shows for an expression: its scene, with mm's link for it in the header."""
+    return with_header_key(mmcore.layout(expr).to_bytes(), "mm_link", mmcore.to_mm(expr))
 
 
 def test_plain_code_has_no_figure_and_captures_stdout():
@@ -36,7 +38,12 @@ def test_last_expression_is_the_figure():
 
 def test_last_expression_may_be_a_scene():
     result = run_cell(AB + "mmcore.layout(A @ B)", cell_id="t")
-    assert result.scene == run_cell(AB + "A @ B", cell_id="u").scene
+    A = mmcore.matrix("A", 6, 4, init="rows")
+    B = mmcore.matrix("B", 4, 5, init="cols")
+    assert result.scene == mmcore.layout(A @ B).to_bytes()
+    # a scene is shown as it is; only an expression gets mm's link (it needs the expression)
+    assert "mm_link" not in read_header(result.scene)
+    assert read_header(run_cell(AB + "A @ B", cell_id="u").scene)["mm_link"] == mmcore.to_mm(A @ B)
 
 
 def test_show_sets_the_figure_when_the_last_line_is_not_one():
