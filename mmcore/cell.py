@@ -60,24 +60,15 @@ def cell_filename(cell_id: str) -> str:
 
 
 def _is_scene(value: Any) -> bool:
-    import mmcore
+    from mmcore.scene import Scene
 
-    scene_type = getattr(mmcore, "Scene", None)
-    if scene_type is not None:
-        return isinstance(value, scene_type)
-    return callable(getattr(value, "to_bytes", None)) and callable(getattr(value, "face", None))  # pragma: no cover
+    return isinstance(value, Scene)
 
 
 def _is_expr(value: Any) -> bool:
-    import mmcore
+    from mmcore._expr import Expr
 
-    expr_type = getattr(mmcore, "Expr", None)
-    if expr_type is None:
-        try:
-            from mmcore._expr import Expr as expr_type
-        except ImportError:  # pragma: no cover - engine not present
-            return False
-    return isinstance(value, expr_type)
+    return isinstance(value, Expr)
 
 
 def _is_figure(value: Any) -> bool:
