@@ -24,7 +24,7 @@ from ._expr import MatMul, matrix
 from ._mmapi import from_mm, to_mm
 from ._values import evaluate
 
-__all__ = ["attention_layer", "run_bench", "SIZES"]
+__all__ = ["attention_head", "attention_layer", "median_times", "run_bench", "SIZES"]
 
 #: (sequence length, model width, head width, FFN width)
 SIZES = {"tiny": (16, 8, 8, 32), "blog49": (256, 192, 192, 768), "gpt2": (1024, 768, 768, 3072)}
@@ -43,6 +43,30 @@ def attention_layer(seq: int, d_model: int, d_head: int, ffn: int) -> MatMul:
     return (ffn1 @ matrix("FFN_2", ffn, d_model, **g)).with_epilog("layernorm").named("layer_out")
 
 
+def attention_head(seq: int = 256, d_model: int = 768, d_head: int = 64) -> MatMul:
+    """The essay's attention head (GPT-2 shapes by default: 256×768 input) with Gaussian leaves;
+    the input is one leaf used twice (for Q and V)."""
+    g = dict(init="gaussian")
+    x = matrix("input", seq, d_model, **g)
+    q = (x @ matrix("wQ", d_model, d_head, **g)).named("Q")
+    k_t = (matrix("wK_t", d_head, d_model, **g) @ matrix("input_t", d_model, seq, **g)).named("K_t")
+    attn = (q @ k_t).named("attn").with_epilog("softmax(tril(x/sqrt(k)))")
+    v = (x @ matrix("wV", d_model, d_head, **g)).named("V")
+    return (attn @ v @ matrix("wO", d_head, d_model, **g)).named("out")
+
+
+def median_times(fn, repeats: int) -> tuple[float, float]:
+    """Median wall seconds and median CPU seconds of this process over ``repeats`` calls of ``fn``
+    (CPU time is steadier than wall time on a shared machine, and equal to it with one thread)."""
+    wall, cpu = [], []
+    for _ in range(repeats):
+        c0, t0 = time.process_time(), time.perf_counter()
+        fn()
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return statistics.median(wall), statistics.median(cpu)
+
+
 def _plain(expr, leaves, dtype) -> None:
     def visit(node):
         if isinstance(node, MatMul):
@@ -51,18 +75,10 @@ def _plain(expr, leaves, dtype) -> None:
     visit(expr)
 
 
-def _median_time(fn, repeats: int, cpu: dict | None = None, key: str = "") -> float:
-    """Median wall seconds of ``repeats`` calls; the median CPU seconds of this process go to
-    ``cpu[key]`` (steadier than wall time on a shared machine, and equal to it with one thread)."""
-    times, cpu_times = [], []
-    for _ in range(repeats):
-        c0, t0 = time.process_time(), time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-        cpu_times.append(time.process_time() - c0)
-    if cpu is not None:
-        cpu[key] = statistics.median(cpu_times)
-    return statistics.median(times)
+def _median_time(fn, repeats: int, cpu: dict, key: str) -> float:
+    """Median wall seconds of ``repeats`` calls; the median CPU seconds go to ``cpu[key]``."""
+    wall, cpu[key] = median_times(fn, repeats)
+    return wall
 
 
 def run_bench(which: str = "blog49", repeats: int = 5) -> dict:

@@ -35,19 +35,14 @@ from anim_harness import CHROMIUM, CHROMIUM_ARGS, AnimPage  # noqa: E402
 
 import mmcore  # noqa: E402
 from mmcore.anim import Animation  # noqa: E402
+from mmcore._bench import attention_head  # noqa: E402
 
 HEAD_ANIM = Animation("vmprod", fuse="sync", speed=1000, nodes={"L": "vmprod", "LL": "vmprod", "LLL": "vmprod",
                                                                "LLR": "none", "LR": "none"})
 
 
 def head_scene() -> bytes:
-    m = mmcore.matrix
-    inp = m("input", 256, 768, init="gaussian")
-    Q = (inp @ m("wQ", 768, 64, init="gaussian")).named("Q")
-    Kt = (m("wK_t", 64, 768, init="gaussian") @ m("input_t", 768, 256, init="gaussian")).named("K_t")
-    attn = (Q @ Kt).named("attn").with_epilog("softmax(tril(x/sqrt(k)))")
-    V = (inp @ m("wV", 768, 64, init="gaussian")).named("V")
-    out = (attn @ V @ m("wO", 64, 768, init="gaussian")).named("out")
+    out = attention_head()
     scene = mmcore.layout(out, anim=HEAD_ANIM, gap=10, sensitivity="local")
     assert scene.anim["cycle"] == 256, scene.anim["cycle"]
     return scene.to_bytes(), scene.element_count()

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import argparse
 import pathlib
-import statistics
 import sys
-import time
 
 import numpy as np
 
@@ -26,17 +24,7 @@ from mmcore.models._gpt import decayed_names  # noqa: E402
 from mmcore.models._optim import AdamWSettings, adamw_init, adamw_step, clip_grad_norm  # noqa: E402
 from mmcore.models._sorting import sort_examples  # noqa: E402
 from mmcore.models._weights import _shipped, load_weights  # noqa: E402
-
-
-def median_time(fn, repeats: int) -> tuple[float, float]:
-    """Median wall time and median CPU time of this process (the machine may be shared)."""
-    wall, cpu = [], []
-    for _ in range(repeats):
-        t0, c0 = time.perf_counter(), time.process_time()
-        fn()
-        wall.append(time.perf_counter() - t0)
-        cpu.append(time.process_time() - c0)
-    return statistics.median(wall), statistics.median(cpu)
+from mmcore._bench import median_times as median_time  # noqa: E402
 
 
 def main() -> None:

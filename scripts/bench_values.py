@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import argparse
 import pathlib
-import statistics
 import sys
-import time
 
 import numpy as np
 
@@ -22,17 +20,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from mmcore._epilogs import EPILOG_NAMES, apply_epilog  # noqa: E402
 from mmcore._inits import init_values  # noqa: E402
 from mmcore.color import VizSettings, hsl_and_size  # noqa: E402
-
-
-def median_time(fn, repeats: int) -> tuple[float, float]:
-    """Median wall time and median CPU time of this process (the machine may be shared)."""
-    wall, cpu = [], []
-    for _ in range(repeats):
-        t0, c0 = time.perf_counter(), time.process_time()
-        fn()
-        wall.append(time.perf_counter() - t0)
-        cpu.append(time.process_time() - c0)
-    return statistics.median(wall), statistics.median(cpu)
+from mmcore._bench import median_times as median_time  # noqa: E402
 
 
 def show(label: str, times: tuple[float, float]) -> None:

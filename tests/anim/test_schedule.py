@@ -10,6 +10,7 @@ from mmcore.anim import Animation, schedule_of, state_at
 from mmcore._mmapi import expr_to_params
 from mmcore._options import Options
 from mmcore.scene import Scene
+from mmcore._bench import attention_head
 
 
 
@@ -94,13 +95,7 @@ def test_async_fuses_when_sync_cannot():
 
 def head_expr():
     """The essay's GPT-2 attention head shapes (256×768 input), gaussian values."""
-    m = mmcore.matrix
-    inp = m("input", 256, 768, init="gaussian")
-    Q = (inp @ m("wQ", 768, 64, init="gaussian")).named("Q")
-    Kt = (m("wK_t", 64, 768, init="gaussian") @ m("input_t", 768, 256, init="gaussian")).named("K_t")
-    attn = (Q @ Kt).named("attn").with_epilog("softmax(tril(x/sqrt(k)))")
-    V = (inp @ m("wV", 768, 64, init="gaussian")).named("V")
-    return (attn @ V @ m("wO", 64, 768, init="gaussian")).named("out")
+    return attention_head()
 
 
 HEAD_ANIM = Animation("vmprod", fuse="sync", speed=16, nodes={"L": "vmprod", "LL": "vmprod", "LLL": "vmprod",
