@@ -7,10 +7,10 @@
 //   pyodide_app/static/mm/app.js      page bundle (ES module; mounts every [data-mm-cell])
 //   pyodide_app/static/mm/worker.js   module worker bundle (hosts Pyodide)
 //   pyodide_app/static/mm/mm.css      cell styles
-// each with a sourcemap. Paths are found relative to this file, never absolute.
+// Source maps only with --dev: the published site ships none. Paths are found relative to this file, never absolute.
 
 import { build } from "esbuild";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -25,7 +25,7 @@ const common = {
   target: ["es2022"],
   platform: "browser",
   minify: !dev,
-  sourcemap: true,
+  sourcemap: dev,
   legalComments: "linked",
   logLevel: "warning",
 };
@@ -33,6 +33,7 @@ const common = {
 async function main() {
   mkdirSync(outdir, { recursive: true });
   const t0 = performance.now();
+  for (const f of readdirSync(outdir)) if (f.endsWith(".map")) rmSync(join(outdir, f));  // maps of an earlier --dev build
   await Promise.all([
     build({ ...common, entryPoints: [join(app, "js", "app.js")], outfile: join(outdir, "app.js") }),
     build({ ...common, entryPoints: [join(app, "js", "runtime", "worker.js")], outfile: join(outdir, "worker.js") }),
