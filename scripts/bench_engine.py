@@ -27,9 +27,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("which", nargs="*", default=["blog49", "gpt2"])
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--write", action="store_true", help="record the results in benchmarks/results.json (the speed page)")
     args = ap.parse_args()
+    written = {}
     for which in args.which:
-        r = run_bench(which, repeats=args.repeats)
+        r = written[which] = run_bench(which, repeats=args.repeats)
         print(f"{which}: {r['elements']:,} elements in {r['faces']} faces; mm link {r['link_chars']} chars")
         print(f"  from_mm + layout + values: median {r['median_s']:.3f} s of {r['repeats']} "
               f"(target ≤ {TARGETS.get(which, float('nan'))} s)")
@@ -44,6 +46,9 @@ def main() -> None:
               f"{r['cpu_median_s'] / r['cpu_numpy_f32_leaves_and_matmuls_s']:.2f}×")
         print(f"  peak traced memory of one run: {r['peak_mb']:.0f} MB (target < 1536 MB)")
     print(f"OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}")
+    if args.write:
+        from bench_results import record
+        record("engine", written)
     print(f"process max RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 

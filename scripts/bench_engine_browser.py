@@ -48,6 +48,7 @@ def main() -> int:
     ap.add_argument("--site", type=pathlib.Path, default=REPO / "site")
     ap.add_argument("--which", default="blog49")
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--write", action="store_true", help="record the results in benchmarks/results.json (the speed page)")
     args = ap.parse_args()
     from mmcore._bench import run_bench
 
@@ -59,6 +60,9 @@ def main() -> int:
               f"(ratio {r['ratio_vs_f64']:.2f})")
     print(f"pyodide / cpython: {pyodide['median_s'] / cpython['median_s']:.1f}x "
           f"(plain numpy f64 matmuls: {pyodide['numpy_f64_matmuls_s'] / cpython['numpy_f64_matmuls_s']:.1f}x)")
+    if args.write:
+        from bench_results import record
+        record("engine_browser", {"cpython": cpython, "pyodide": pyodide})
     return 0
 
 

@@ -82,6 +82,7 @@ def main() -> int:
     ap.add_argument("--site", default=str(REPO / "site"))
     ap.add_argument("--page", default=None, help="page path relative to the site root (default: first with a cell)")
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--write", action="store_true", help="record the medians in benchmarks/results.json (the speed page)")
     a = ap.parse_args()
     site = pathlib.Path(a.site)
     if not (site / "assets" / "mm" / "app.js").is_file():
@@ -109,10 +110,14 @@ def main() -> int:
     finally:
         server.shutdown()
     print(f"\npage {url} ({a.runs} runs, medians in ms)")
+    medians = {}
     for kind, rs in rows.items():
         keys = ("first_frame", "python_ready", "python_ready_since_nav", "run_done")
-        med = {k: statistics.median(r[k] for r in rs) for k in keys}
+        med = medians[kind] = {k: statistics.median(r[k] for r in rs) for k in keys}
         print(f"{kind:5s} " + "   ".join(f"{k} {med[k]:6.0f}" for k in keys))
+    if a.write and not external:
+        from bench_results import record
+        record("page", {"page": url[len(base):], "runs": a.runs, **medians})
     print(f"external requests: {len(external)}" + (f" {external[:5]}" if external else ""))
     return 1 if external else 0
 

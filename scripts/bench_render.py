@@ -222,7 +222,9 @@ def main() -> None:
     ap.add_argument("--fill-face", default="attn", help="matrix that fills the view (default attn; else the largest)")
     ap.add_argument("--sync", action="store_true", help="read one pixel every frame (counts only finished frames)")
     ap.add_argument("--spin", action="store_true", help="also measure the figure's own auto-spin")
+    ap.add_argument("--write", action="store_true", help="record the medians in benchmarks/results.json (the speed page)")
     args = ap.parse_args()
+    written = {}
     for name in [s for s in args.scenes.split(",") if s]:
         t = time.perf_counter()
         blob, n = build_scene(name)
@@ -237,6 +239,10 @@ def main() -> None:
             runs.append(r)
         med = {k: statistics.median(r[k] for r in runs) for k in KEYS if k in runs[0]}
         print(json.dumps({"scene": name, "elements": n, "runs": len(runs), "median": med}), flush=True)
+        written[name] = {"elements": n, "bytes": len(blob), "runs": len(runs), "sync": args.sync, "median": med}
+    if args.write:
+        from bench_results import record
+        record("render", written)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,105 @@
+"""The "How fast is it" page: tables rendered at build time from ``benchmarks/results.json``.
+
+The page's Markdown holds the marker ``<!-- mm:bench-results -->``; the hook replaces it with the
+tables below. Every number comes from the results file that ``scripts/bench_*.py --write`` writes;
+a section not measured yet says which command measures it.
+
+Example:
+    >>> md = render_results({})
+    >>> "bench_page.py --write" in md
+    True
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+
+MARKER = "<!-- mm:bench-results -->"
+
+_HOW = {
+    "page": ".venv/bin/python scripts/bench_page.py --runs 5 --write",
+    "render": ".venv/bin/python scripts/bench_render.py --runs 3 --sync --write",
+    "engine": ".venv/bin/python scripts/bench_engine.py --repeats 5 --write",
+    "engine_browser": ".venv/bin/python scripts/bench_engine_browser.py --repeats 5 --write",
+}
+
+
+def _ms(v) -> str:
+    return f"{v / 1000:.2f} s" if v >= 1000 else f"{v:.0f} ms"
+
+
+def _source(sec: dict) -> str:
+    m = sec.get("machine", {})
+    mem = f", {m['memory_gib']} GiB" if m.get("memory_gib") else ""
+    return (f"*Measured {sec.get('date', '?')} on {m.get('cores', '?')} cores ({m.get('cpu') or 'unknown CPU'}{mem}), "
+            f"with `{sec.get('command', '?')}`.*")
+
+
+def _missing(name: str) -> str:
+    return f"*Not measured yet: run `{_HOW[name]}`.*"
+
+
+def _page(sec: dict) -> str:
+    d = sec["data"]
+    rows = [("first frame of the prebuilt figure", "first_frame"),
+            ("Python ready, from navigation", "python_ready_since_nav"),
+            ("Python ready, from the Run click", "python_ready"),
+            ("first Run done (boot, run, new figure)", "run_done")]
+    out = [f"Page `{d.get('page', '')}`, median of {d.get('runs', '?')} fresh browsers.", "",
+           "| from opening the page to | cold (empty cache) | warm (reload) |", "| --- | ---: | ---: |"]
+    out += [f"| {label} | {_ms(d['cold'][k])} | {_ms(d['warm'][k])} |" for label, k in rows]
+    return "\n".join(out)
+
+
+def _render(sec: dict) -> str:
+    out = ["| scene | elements | first frame | whole view, fps (full res / adaptive) | one matrix fills the view, fps (full / adaptive) |",
+           "| --- | ---: | ---: | ---: | ---: |"]
+    names = {"attention": "the essay's attention layer", "gpt2": "the same layer at GPT-2-small size"}
+    for name, r in sec["data"].items():
+        m = r["median"]
+        def fps(mode):
+            full, adaptive = m.get(f"{mode}_full_fps"), m.get(f"{mode}_adaptive_fps")
+            return f"{full:.0f} / {adaptive:.0f}" if full is not None and adaptive is not None else "–"
+        first = m.get("first_frame_ms")
+        out.append(f"| {names.get(name, name)} | {r['elements']:,} | {_ms(first) if first is not None else '–'} | "
+                   f"{fps('whole')} | {fps('fill')} |")
+    return "\n".join(out)
+
+
+def _engine(sec: dict, browser: dict | None) -> str:
+    out = ["| build (from an mm link to a scene with every value) | elements | CPython | numpy's own float64 matmuls | ratio |",
+           "| --- | ---: | ---: | ---: | ---: |"]
+    for which, r in sec["data"].items():
+        out.append(f"| `{which}` | {r['elements']:,} | {_ms(r['median_s'] * 1000)} | "
+                   f"{_ms(r['numpy_f64_matmuls_s'] * 1000)} | {r['ratio_vs_f64']:.1f}× |")
+    if browser:
+        c, p = browser["data"]["cpython"], browser["data"]["pyodide"]
+        out += ["", f"In the browser (Pyodide, WebAssembly, no BLAS) the `{p['which']}` build takes "
+                f"{_ms(p['median_s'] * 1000)}, {p['median_s'] / c['median_s']:.1f}× its CPython time "
+                f"({_ms(c['median_s'] * 1000)} in the same run).", "", _source(browser)]
+    return "\n".join(out)
+
+
+def render_results(results: dict) -> str:
+    """Markdown for every section of the results file (a note for each one not measured yet)."""
+    parts = ["## Opening a page", ""]
+    parts += [_page(results["page"]), "", _source(results["page"])] if "page" in results else [_missing("page")]
+    parts += ["", "## Drawing and orbiting", ""]
+    parts += [_render(results["render"]), "", _source(results["render"])] if "render" in results else [_missing("render")]
+    parts += ["", "## Computing a figure", ""]
+    if "engine" in results:
+        parts += [_engine(results["engine"], results.get("engine_browser")), "", _source(results["engine"])]
+    else:
+        parts += [_missing("engine")]
+    if "engine_browser" not in results:
+        parts += ["", _missing("engine_browser")]
+    return "\n".join(parts) + "\n"
+
+
+def expand(markdown: str, results_file: pathlib.Path) -> str:
+    """Replace the marker in a page with the tables (unchanged when the page has no marker)."""
+    if MARKER not in markdown:
+        return markdown
+    results = json.loads(results_file.read_text()) if results_file.is_file() else {}
+    return markdown.replace(MARKER, render_results(results))

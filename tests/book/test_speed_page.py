@@ -1,0 +1,45 @@
+"""The "How fast is it" page is generated from benchmarks/results.json, never typed by hand."""
+
+import json
+import pathlib
+import re
+import sys
+
+from pyodide_app._speed import MARKER, expand, render_results
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "scripts"))
+
+from bench_results import record  # noqa: E402
+
+
+def test_sections_not_measured_name_their_command():
+    md = render_results({})
+    for script in ("bench_page.py", "bench_render.py", "bench_engine.py", "bench_engine_browser.py"):
+        assert f"{script}" in md and "--write" in md
+
+
+def test_recorded_numbers_reach_the_page(tmp_path):
+    f = tmp_path / "results.json"
+    record("page", {"page": "tutorial/x/", "runs": 3,
+                    "cold": {"first_frame": 812.0, "python_ready": 2100, "python_ready_since_nav": 2950, "run_done": 2400},
+                    "warm": {"first_frame": 365.0, "python_ready": 1500, "python_ready_since_nav": 1900, "run_done": 1700}},
+           command="bench_page.py --write", path=f)
+    record("render", {"gpt2": {"elements": 18350080, "bytes": 1, "runs": 3, "sync": True,
+                               "median": {"first_frame_ms": 911.0, "whole_full_fps": 48.3, "whole_adaptive_fps": 98.0,
+                                          "fill_full_fps": 34.0, "fill_adaptive_fps": 84.2}}},
+           command="bench_render.py --write", path=f)
+    md = expand(f"# t\n\n{MARKER}\n", f)
+    assert MARKER not in md
+    for text in ("812 ms", "2.95 s", "18,350,080", "48 / 98", "34 / 84", "911 ms", "bench_render.py --write"):
+        assert text in md, text
+    assert json.loads(f.read_text())["page"]["machine"]["cores"] >= 1
+
+
+def test_built_page_shows_the_results_file(built_site):
+    results = json.loads((REPO / "benchmarks" / "results.json").read_text())
+    html = (built_site / "reference" / "speed" / "index.html").read_text(encoding="utf-8")
+    assert MARKER not in html
+    for which, r in results.get("engine", {}).get("data", {}).items():
+        assert f"{r['elements']:,}" in html, which
+    assert re.search(r"Measured \d{4}-\d\d-\d\d on \d+ cores", html)
