@@ -163,9 +163,13 @@ def monarch_factors(L: np.ndarray, R: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def monarch_dense(L: np.ndarray, R: np.ndarray) -> np.ndarray:
-    """The dense n×n Monarch matrix ``P2 @ BL @ P1 @ BR`` (n = p·q)."""
-    P2, BL, P1, BR = monarch_factors(L, R)
-    return P2 @ BL @ P1 @ BR
+    """The dense n×n Monarch matrix ``P2 @ BL @ P1 @ BR`` (n = p·q), entry by entry:
+    ``M[l*q + i, k*q + j] = L[i, l, k] · R[k, i, j]`` (no n×n factor is built)."""
+    L, R = np.asarray(L), np.asarray(R)
+    q, p = L.shape[0], R.shape[0]
+    if L.shape != (q, p, p) or R.shape != (p, q, q):
+        raise MMError(f"monarch: L must be (q, p, p) and R (p, q, q); got {L.shape} and {R.shape}")
+    return np.einsum("ilk,kij->likj", L, R).reshape(p * q, p * q)
 
 
 def monarch_project(A: np.ndarray, p: int, q: int) -> tuple[np.ndarray, np.ndarray]:
