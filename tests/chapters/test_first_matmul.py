@@ -57,6 +57,10 @@ def test_blog00_result_is_plus_minus_24():
     c = scene.face("").values
     assert c[0, 0] == 24 and c[0, 8] == -24 and c[8, 8] == 24
     assert scene.gap == 3
+    # semilocal colour scale quoted by the prose: sqrt(1 * 24) for the arguments, 24 for the result
+    for path in ("L", "R"):
+        assert scene.face(path).color_range[1] == pytest.approx(24 ** 0.5) and round(24 ** 0.5, 1) == 4.9
+    assert scene.face("").color_range[1] == pytest.approx(24)
 
 
 def test_blog02_plays_the_row_major_dot_product():
