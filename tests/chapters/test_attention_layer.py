@@ -1,0 +1,108 @@
+"""The attention layer chapter: blog49..blog57 are mm's figures exactly, the partitions sit where the
+prose says, the epilogs do what the table says, and the numbers the prose quotes are the cells'."""
+
+from __future__ import annotations
+
+import pathlib
+import re
+
+import numpy as np
+
+from mmcore.cell import run_cell
+from mmcore.scene import Scene
+from tests.chapters._essay import check_matches_case
+
+PAGE = pathlib.Path(__file__).resolve().parents[2] / "docs" / "tutorial" / "attention-layer.md"
+FENCE = re.compile(r"^ *```mm([^\n]*)\n(.*?)^ *```", re.S | re.M)
+CASES = ["blog49", "blog51", "blog53", "blog55", "blog57"]
+
+
+def page_cells() -> dict[str, str]:
+    """Each ``mm`` cell of the page by its id."""
+    return {re.search(r'id="([^"]+)"', m.group(1)).group(1): m.group(2) for m in FENCE.finditer(PAGE.read_text())}
+
+
+def run(cell_id: str, *edits: tuple[str, str]) -> tuple[Scene, str]:
+    source = page_cells()[cell_id]
+    for old, new in edits:
+        assert old in source, f"{cell_id}: {old!r} not in the cell"
+        source = source.replace(old, new)
+    result = run_cell(source, cell_id=cell_id)
+    return Scene.from_bytes(result.scene), result.stdout
+
+
+def blocks(scene: Scene) -> dict[str, tuple[int, int, int]]:
+    """(i, k, j) blocks of every matmul node that is partitioned at all."""
+    return {n.path: tuple(n.blocks) for n in scene.nodes if tuple(n.blocks) != (1, 1, 1)}
+
+
+def test_page_cells_are_the_essay_figures():
+    assert list(page_cells()) == CASES
+
+
+def test_every_figure_is_mms_exactly():
+    for case_id in CASES:
+        scene, _ = run(case_id)
+        check_matches_case(scene, case_id)
+
+
+def test_full_layer_size_and_epilogs():
+    scene, out = run("blog49")
+    assert out == "17 faces, 1,146,880 elements\n"                 # the prose: "about 1.15 million"
+    assert "about 1.15 million elements" in PAGE.read_text()
+    assert blocks(scene) == {}
+    attn = scene.face("LLLL").values.astype(np.float64)
+    np.testing.assert_allclose(attn.sum(axis=1), 1, atol=1e-5)     # softmax rows
+    assert np.all(np.triu(attn, 1) == 0)                           # causal mask
+    for path in ("LL", ""):                                         # mm's layernorm: the whole matrix
+        v = scene.face(path).values.astype(np.float64)
+        assert abs(v.mean()) < 1e-4 and abs(v.std() - 1) < 1e-3
+    hidden = scene.face("L").values
+    assert hidden.min() > -0.2 and hidden.max() > 1                # GELU: negatives squashed
+    assert scene.face("LR").shape == (192, 768) and scene.face("R").shape == (768, 192)
+
+
+def test_bpt_layer_partitions():
+    scene, out = run("blog51")
+    assert out == "tokens per block: 32\n"
+    assert blocks(scene) == {"": (8, 1, 1), "L": (8, 1, 1), "LL": (8, 1, 1), "LLL": (8, 8, 1),
+                             "LLLL": (8, 1, 8), "LLLLL": (8, 1, 1), "LLLLR": (1, 1, 8),
+                             "LLLR": (8, 1, 1)}
+    assert scene.face("LLLLR").blocks["j"][0] == 8                  # K_t: blocks of keys
+    assert scene.face("LR").blocks == {"i": [1, 192], "j": [1, 768]}   # FFN_1 whole
+
+
+def test_bpt_layer_without_key_blocks_keeps_only_row_bands():
+    scene, _ = run("blog51", ("partition(k=1)).partition(k=8)", "partition(k=1))"))
+    assert blocks(scene)["LLLL"] == (8, 1, 1)
+
+
+def test_ffn_split_k():
+    scene, out = run("blog53")
+    assert out == "hidden channels per block: 96\n"
+    assert blocks(scene) == {"": (1, 8, 1), "L": (1, 1, 8)}
+    assert scene.face("L").blocks["j"][0] == 8 and scene.face("LR").blocks["j"][0] == 8
+    assert scene.face("R").blocks["i"][0] == 8 and scene.face("LL").blocks["j"][0] == 1
+    scene, out = run("blog53", ("blocks = 8", "blocks = 4"))
+    assert out == "hidden channels per block: 192\n" and scene.face("L").blocks["j"] == [4, 192]
+
+
+def test_both_partitions():
+    scene, _ = run("blog55")
+    assert scene.face("L").blocks == {"i": [8, 32], "j": [8, 96]}  # the hidden layer: an 8x8 grid
+    assert scene.face("LLLL").blocks == {"i": [8, 32], "j": [8, 32]}
+
+
+def test_decoding_reads_every_cached_key():
+    scene, out = run("blog57")
+    assert out == "468,928 elements\n"
+    attn = scene.face("LLLL").values.astype(np.float64)
+    assert attn.shape == (1, 256)
+    assert abs(attn.sum() - 1) < 1e-5 and np.count_nonzero(attn) == 256   # no mask
+    assert {p for p in ("LLLLR", "LLLR")} <= {f.path for f in scene.faces if f.kind == "leaf"}
+
+
+def test_shorter_text_shrinks_only_the_token_rows():
+    scene, out = run("blog49", ("T, C, F = 256", "T, C, F = 64"))
+    assert out == "17 faces, 606,208 elements\n" and "about 0.61 million" in PAGE.read_text()
+    assert scene.face("LLLL").shape == (64, 64) and scene.face("LLLLLR").shape == (192, 192)

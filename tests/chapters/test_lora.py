@@ -1,0 +1,76 @@
+"""The LoRA chapter: the rank-4 factor, blog59 as mm's figure, and W + A @ B on MiniLM's real query
+weight with the ranks and parameter counts the prose quotes."""
+
+from __future__ import annotations
+
+import pathlib
+import re
+
+import numpy as np
+
+from mmcore.cell import run_cell
+from mmcore.scene import Scene
+from tests.chapters._essay import check_matches_case
+
+PAGE = pathlib.Path(__file__).resolve().parents[2] / "docs" / "tutorial" / "lora.md"
+FENCE = re.compile(r"^ *```mm([^\n]*)\n(.*?)^ *```", re.S | re.M)
+
+
+def page_cells() -> dict[str, str]:
+    """Each ``mm`` cell of the page by its id."""
+    return {re.search(r'id="([^"]+)"', m.group(1)).group(1): m.group(2) for m in FENCE.finditer(PAGE.read_text())}
+
+
+def run(cell_id: str, *edits: tuple[str, str]) -> tuple[Scene, str]:
+    source = page_cells()[cell_id]
+    for old, new in edits:
+        assert old in source, f"{cell_id}: {old!r} not in the cell"
+        source = source.replace(old, new)
+    result = run_cell(source, cell_id=cell_id)
+    return Scene.from_bytes(result.scene), result.stdout
+
+
+def test_page_cells():
+    assert list(page_cells()) == ["lora-factor", "blog59", "lora-add"]
+
+
+def test_rank_four_factor():
+    scene, out = run("lora-factor")
+    assert out == "L @ R is 128×128 with rank 4\nnumbers stored: 1,024 in L and R, 16,384 in L @ R\n"
+    assert "store 1,024 numbers, the product 16,384" in PAGE.read_text()
+    assert scene.face("L").shape == (128, 4) and scene.face("R").shape == (4, 128)
+    s = np.linalg.svd(scene.face("").values.astype(np.float64), compute_uv=False)
+    assert s[3] > 1e-3 * s[0] and s[4] < 1e-5 * s[0]
+    _, out = run("lora-factor", ('"L", 128, 4', '"L", 128, 1'), ('"R", 4, 128', '"R", 1, 128'))
+    assert "with rank 1\n" in out
+
+
+def test_low_rank_head_is_mms():
+    scene, out = run("blog59")
+    check_matches_case(scene, "blog59")
+    assert out == "weights: 12,288 numbers in full, 4,096 as factors\n"
+    text = PAGE.read_text()
+    assert "12,288 numbers as full matrices and 4,096 as\nfactors" in text
+    for path in ("LLLR", "LLRL", "LRR", "R"):                       # every weight is a product of rank 8
+        sv = np.linalg.svd(scene.face(path).values.astype(np.float64), compute_uv=False)
+        assert sv[7] > 1e-3 * sv[0] and sv[8] < 1e-5 * sv[0], path          # float32 rounding aside
+    _, out = run("blog59", ("d, r = 64, 96, 32, 8", "d, r = 64, 96, 32, 32"))
+    assert out == "weights: 12,288 numbers in full, 16,384 as factors\n"
+
+
+def test_add_back_on_minilm():
+    scene, out = run("lora-add")
+    assert out == ("rank of W: 384   rank of A @ B: 4   rank of W + A @ B: 384\n"
+                   "parameters: W has 147,456, A and B have 3,072 (2.1% of W)\n")
+    text = PAGE.read_text()
+    assert "3,072 numbers, 2.1% of the 147,456 in `W`" in text and "full rank: 384" in text
+    left = scene.face("L").values.astype(np.float64)
+    right = scene.face("R").values.astype(np.float64)
+    W, A, B = left[:, :384], left[:, 384:], right[384:]
+    assert np.array_equal(right[:384], np.eye(384))
+    np.testing.assert_allclose(scene.face("").values, W + A @ B, atol=1e-5)
+    from mmcore.bert import load_heads
+    heads = load_heads()
+    np.testing.assert_array_equal(W[:, 64:96].astype(np.float32), heads.head(0, 2).wq)   # MiniLM's head 2
+    _, out = run("lora-add", ("r = W.shape[0], 4", "r = W.shape[0], 16"))
+    assert "rank of A @ B: 16   rank of W + A @ B: 384" in out and "12,288 (8.3% of W)" in out
