@@ -73,9 +73,9 @@ def test_try_it_i_and_k():
 
 def test_split_k_partial_sums():
     scene, out = run("splitk-sorter")
-    assert "4 k blocks of 12 channels" in out
-    assert "the partial sums add up to x @ W: True" in out
-    assert "smaller than one of their partial sums: 51%" in out
+    assert "4 k blocks of 48 units (the last one 48)" in out
+    assert "the partial sums add up to h @ W: True" in out
+    assert "smaller than one of their partial sums: 16%" in out
     assert blocks(scene) == {"": (1, 4, 1)}
     # the animation's partial-sum planes at the last step add up to the result face
     last = scene.anim["cycle"] - 1
@@ -87,5 +87,5 @@ def test_split_k_partial_sums():
 
 def test_try_it_uneven_blocks():
     scene, out = run("splitk-sorter", ("blocks = 4 ", "blocks = 5 "))
-    assert "5 k blocks of 10 channels" in out and "add up to x @ W: True" in out
-    assert scene.face("L").blocks["j"] == [5, 10]
+    assert "5 k blocks of 39 units (the last one 36)" in out and "add up to h @ W: True" in out
+    assert scene.face("L").blocks["j"] == [5, 39]
