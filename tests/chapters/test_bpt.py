@@ -74,7 +74,7 @@ def _numbers(out: str) -> dict[str, float]:
     got["tiles"] = re.search(r"tiles computed: (\d+) of (\d+)", out).groups()
     got["online"] = float(re.search(r"online softmax, max \|blockwise - full\| = (\S+)", out).group(1))
     got["naive"] = float(re.search(r"softmax per tile, max \|blockwise - full\| = (\S+)", out).group(1))
-    got["scale"] = float(re.search(r"largest entry of the output is (\S+)\)", out).group(1))
+    got["scale"] = float(re.search(r"largest output entry is (\S+)\)", out).group(1))
     return got
 
 
