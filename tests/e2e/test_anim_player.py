@@ -207,6 +207,38 @@ def test_vvprod_running_sum_in_the_shader_has_mm_colours_of_state_at(ap, epilog)
     assert not ap.errors
 
 
+def test_no_frame_of_a_new_scene_is_drawn_before_the_state_of_its_step(ap):
+    """A figure opened at a step (?step-fig=2) must draw its very first frame at that step: with the
+    running sum in the shader and its epilog, never the finished product first."""
+    L = mmcore.matrix("L", np.linspace(-1, 1, 8 * 6).reshape(8, 6))
+    R = mmcore.matrix("R", np.cos(np.arange(6 * 10).reshape(6, 10)))
+    ap.add_scene("first", mmcore.layout((L @ R).with_epilog("x**2"), anim="vvprod", **PLAIN).to_bytes())
+    ap.open("?step-fig=2")
+    frames = ap.page.evaluate("""async () => {
+        const box = document.createElement('div');
+        box.id = 'fig'; box.style.width = '640px'; box.style.height = '400px';
+        document.getElementById('host').appendChild(box);
+        const buf = await (await fetch('first.mmscene', {cache: 'no-store'})).arrayBuffer();
+        const fig = window.mmAnim.createFigure(box, {theme: 'light', label: 'first', animKey: 'fig'});
+        window.figs = {fig};
+        const frames = [], r = fig.renderer, render = r.render.bind(r);
+        r.render = (scene, camera) => {
+          let planes = false, hooks = null;
+          scene.traverse((o) => {
+            if (o.name === 'animation') planes = true;
+            if (o.isMesh && o.userData.face && o.userData.face.path === '') hooks = o.material.userData.animHooks || null;
+          });
+          frames.push({planes, mode: hooks ? hooks.animMode.value : null, epilog: hooks ? hooks.animEpilog.value : null});
+          render(scene, camera);
+        };
+        await fig.setScene(buf);
+        return frames;
+      }""")
+    assert frames, "setScene drew no frame"
+    assert all(f == {"planes": True, "mode": 3, "epilog": 6} for f in frames), frames   # REVEAL.RUNNING, x**2
+    assert ap.step() == 2 and not ap.errors
+
+
 def test_js_schedule_matches_python_at_every_step(ap):
     ap.open()
     from mmcore.anim import local_indices, schedule_of

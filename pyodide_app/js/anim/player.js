@@ -70,12 +70,14 @@ export function createPlayer(fig, container, { key = "fig", urlState = true } = 
   const basePixelRatio = () => Math.min((typeof window !== "undefined" && window.devicePixelRatio) || 1, 2);
 
   // The three.js scene: the figure's getter when it has one, else the one it renders.
-  const renderer = fig.renderer;
-  if (!("threeScene" in fig) && renderer) {
-    const render = renderer.render.bind(renderer);
-    renderer.render = (scene, camera) => { captured = scene; render(scene, camera); };
+  if (!("threeScene" in fig) && fig.renderer) {
+    const r = fig.renderer, render = r.render.bind(r);
+    r.render = (scene, camera) => { captured = scene; render(scene, camera); };
   }
   const threeScene = () => fig.threeScene || captured;
+  // The renderer now: a figure gives its WebGL context back when far off screen and gets a new one
+  // when it scrolls near (render/context-budget.js), so it is never kept from an earlier moment.
+  const renderer = () => fig.renderer || null;
 
   const onKey = (ev) => {
     if (!anim || ev.key !== " " || ev.target.closest?.(".mm-anim")) return;
@@ -105,15 +107,20 @@ export function createPlayer(fig, container, { key = "fig", urlState = true } = 
     hooked = [];
   }
 
-  /** Attach to a (new) decoded scene; a scene without `anim` removes the controls. */
-  function load(decoded) {
+  /**
+   * Attach to a (new) decoded scene; a scene without `anim` removes the controls. The uniforms of the
+   * step are set at once; `draw: false` leaves drawing the frame to the caller (the figure draws a
+   * new scene's first frame right after: render/figure.js `beforeFirstFrame`).
+   */
+  function load(decoded, { draw = true } = {}) {
     clear();
     anim = decoded && decoded.anim && decoded.anim.tracks && decoded.anim.tracks.length ? decoded.anim : null;
-    if (!anim || !renderer) {
+    if (anim && !threeScene() && renderer()) fig.render();      // the first render captures the scene
+    if (!anim || !threeScene()) {
+      anim = null;
       if (controls) { controls.remove(); controls = null; }
       return;
     }
-    if (!threeScene()) fig.render();      // the first render captures the scene
     meshes = findMeshes();
     const root = threeScene();
     const content = [...meshes.values()][0]?.parent;
@@ -142,7 +149,7 @@ export function createPlayer(fig, container, { key = "fig", urlState = true } = 
     if (!controls) controls = createControls(container, { onAction: action });
     const fromURL = readStepFromURL(key);
     state.step = wrapStep(fromURL ?? state.step, anim.cycle);
-    apply();
+    apply(draw);
     if (fromURL === null && anim.autoplay !== false && !prefersReducedMotion()) play();
   }
 
@@ -151,8 +158,8 @@ export function createPlayer(fig, container, { key = "fig", urlState = true } = 
     return m ? m.material.userData.animHooks : null;
   }
 
-  /** Set every uniform for the current step and draw one frame. */
-  function apply() {
+  /** Set every uniform for the current step and (unless `draw` is false) draw one frame. */
+  function apply(draw = true) {
     if (!anim) return;
     for (const h of hooked) resetHooks(h);
     for (const p of anim.hidden || []) { const h = hooksOf(p); if (h) h.animMode.value = REVEAL.HIDE; }
@@ -196,7 +203,7 @@ export function createPlayer(fig, container, { key = "fig", urlState = true } = 
       lastBarUpdate = now;
     }
     container.dataset.animStep = String(state.step);
-    fig.render();
+    if (draw) fig.render();
   }
 
   // The URL holds a paused figure's step; a playing figure has none (so a reload plays again).
@@ -221,9 +228,9 @@ export function createPlayer(fig, container, { key = "fig", urlState = true } = 
     lastFrameAt = now;
     if (frameTimes.length > 5) frameTimes.shift();
     const sorted = [...frameTimes].sort((a, b) => a - b);
-    if (frameTimes.length >= 5 && sorted[2] > SLOW_FRAME_MS && pixelScale > 0.5) {
+    if (frameTimes.length >= 5 && sorted[2] > SLOW_FRAME_MS && pixelScale > 0.5 && renderer()) {
       pixelScale = 0.5;
-      renderer.setPixelRatio(basePixelRatio() * pixelScale);
+      renderer().setPixelRatio(basePixelRatio() * pixelScale);
       frameTimes.length = 0;
     }
   }
@@ -231,9 +238,9 @@ export function createPlayer(fig, container, { key = "fig", urlState = true } = 
   function restoreResolution() {
     frameTimes.length = 0;
     lastFrameAt = 0;
-    if (pixelScale !== 1 && renderer) {
+    if (pixelScale !== 1) {
       pixelScale = 1;
-      renderer.setPixelRatio(basePixelRatio());
+      renderer()?.setPixelRatio(basePixelRatio());
     }
   }
 

@@ -57,11 +57,15 @@ function prefersReducedMotion() {
 /**
  * @param {HTMLElement} container
  * @param {{theme?: "light"|"dark", label?: string, getCode?: () => string, codeName?: string,
- *   onStateChange?: (kind: "settings" | "camera") => void}} [options]
+ *   onStateChange?: (kind: "settings" | "camera") => void, beforeFirstFrame?: (scene: object) => void}} [options]
  *   getCode: the figure's Python code for the Code button (hidden without it); onStateChange: called
- *   after the reader changes a setting (menu, view buttons, spin, magnifier) or ends a camera move.
+ *   after the reader changes a setting (menu, view buttons, spin, magnifier) or ends a camera move;
+ *   beforeFirstFrame: called by setScene with the decoded scene once its meshes are in the three.js
+ *   scene and before its first frame is drawn (the animation player sets its step there, so no
+ *   frame of a new scene is ever drawn without its animation state).
  */
-export function createFigure(container, { theme = "light", label = "", getCode = null, codeName = "", onStateChange = () => {} } = {}) {
+export function createFigure(container, { theme = "light", label = "", getCode = null, codeName = "", onStateChange = () => {},
+  beforeFirstFrame = null } = {}) {
   const ownHeight = container.clientHeight;     // a container with its own height is filled
   const state = { theme, spin: false };
   let display = { ...DEFAULT_DISPLAY };
@@ -349,6 +353,7 @@ export function createFigure(container, { theme = "light", label = "", getCode =
       dolly(camera, target, radius / oldRadius);
       controls?.update();
     }
+    if (beforeFirstFrame) beforeFirstFrame(decoded);
     if (!renderer) return;          // off screen without a context: drawn when it scrolls near
     if (frameRequest) { cancelAnimationFrame(frameRequest); frameRequest = 0; }
     renderNow();
