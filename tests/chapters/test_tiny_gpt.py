@@ -240,3 +240,10 @@ def test_sampling_cell_and_its_try_it():
     assert "greedy B, sampled A" in out3.splitlines()[3]             # step 4
     assert "sampled output ABBACC: NOT sorted" in out3
     assert "`ABBACC`" in page_text()
+
+
+def test_stages_docstring_examples():
+    import doctest
+
+    result = doctest.testmod(stages, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 5 and result.failed == 0
