@@ -59,7 +59,7 @@ def test_every_cell_runs_and_figure_cells_have_scenes():
                             "real-minilm", "real-sorter", "measures-toy", "measures-heads"}
     for cell_id in cells():
         out, scene = run(cell_id)
-        assert (scene is None) == (cell_id == "cost"), cell_id
+        assert scene is not None, cell_id
 
 
 def test_pattern_counts_match_index_arithmetic():
