@@ -93,13 +93,13 @@ def test_schemes():
 
 
 def test_try_it_wheel_spiral():
-    wheel, _ = scene("scheme-wheel", ('scheme="wheel", gap=3', 'scheme="wheel", gap=3, scatter=8, blast=1'))
+    wheel, _ = scene("scheme-wheel", ('gap=3', 'gap=3, scatter=8, blast=1'))
     assert collisions(wheel) == []
 
 
 def test_try_it_custom_without_placement_is_blocks():
     blocks, _ = scene("scheme-blocks")
-    edit = ('.placed(polarity="positive", left="right", right="bottom", result="front")', "")
+    edit = ('.placed("positive", "right", "bottom", "front")', "")
     custom, _ = scene("scheme-custom", edit)
     for f in blocks.faces:
         np.testing.assert_allclose(custom.face(f.path).positions(), f.positions())
