@@ -83,8 +83,8 @@ def test_helper_errors_are_clear():
 def test_model_facts_quoted_in_the_intro():
     assert count_params(sorter_params()) == 85_728
     assert "85,728 parameters" in page_text()
-    assert count_correct(sorter_params()) == 729
-    assert "729" in page_text()
+    assert count_correct(sorter_params()) == 729          # "it sorted every possible input"
+    assert "sorted every possible input" in page_text()
 
 
 # ---- the page -----------------------------------------------------------------------------------
@@ -114,10 +114,18 @@ def test_every_cell_draws_a_figure_quickly():
     assert figures >= 8
 
 
+def test_every_figure_ends_in_a_product_the_tooltip_can_explain():
+    for cell_id in FIGURE_CELLS:
+        _, scene = run(cell_id)
+        root = scene.face("")
+        assert root.kind == "result" and len(root.inputs) == 2, cell_id
+
+
 def test_embedding_figure_is_the_sum_of_two_lookups():
     out, scene = run("embed")
     trace = model_trace("CBABBC")
     assert "token ids: [2, 1, 0, 1, 1, 2]" in out
+    assert "parameters in the whole model: 85,728" in out
     np.testing.assert_allclose(scene.face("").values, trace["emb"], atol=1e-6)
     lookup = scene.face("L").values
     assert lookup.shape == (6, 14) and (lookup.sum(axis=1) == 2).all()
@@ -178,6 +186,7 @@ def test_residual_figure():
 def test_mlp_figure_is_the_whole_layer():
     out, scene = run("mlp")
     assert "the same as the model's MLP output: True" in out
+    assert "hidden values at or below zero after GELU: 52%" in out
     trace = model_trace("CBABBC")
     np.testing.assert_allclose(scene.face("").values, trace["h.0.mlp_proj"], atol=5e-4)
     hidden = scene.face("L").values
@@ -211,9 +220,12 @@ def test_logits_figure_and_quoted_scores():
 def test_softmax_temperature():
     out, scene = run("softmax")
     assert "A 1.0000  B 0.0000  C 0.0000" in out
+    assert "the top logit leads by 11.21;" in out and "a factor of 74,110" in out
+    assert "leads the next one by 11.21" in page_text() and "factor of about\n74,000" in page_text()
     np.testing.assert_allclose(scene.face("").values, model_trace("CBABBC")["probs"], atol=1e-5)
     out3, scene3 = run("softmax", edited("softmax", "temperature = 1.0", "temperature = 3"))
     assert "A 0.9549" in out3 and "drops to 0.9549" in page_text()
+    assert "a factor of 42\n" in out3 and "the factor to\nabout 42" in page_text()
     np.testing.assert_allclose(scene3.face("").values[-1],
                                stages.softmax_t(model_trace("CBABBC")["logits"][-1], 3), atol=1e-5)
     with pytest.raises(MMError, match="temperature"):
