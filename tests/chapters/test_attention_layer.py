@@ -88,7 +88,8 @@ def test_ffn_split_k():
 
 
 def test_both_partitions():
-    scene, _ = run("blog55")
+    scene, out = run("blog55")
+    assert out == "hidden layer: 64 tiles of 32×96\n"
     assert scene.face("L").blocks == {"i": [8, 32], "j": [8, 96]}  # the hidden layer: an 8x8 grid
     assert scene.face("LLLL").blocks == {"i": [8, 32], "j": [8, 32]}
 

@@ -60,17 +60,20 @@ def test_low_rank_head_is_mms():
 
 def test_add_back_on_minilm():
     scene, out = run("lora-add")
-    assert out == ("rank of W: 384   rank of A @ B: 4   rank of W + A @ B: 384\n"
-                   "parameters: W has 147,456, A and B have 3,072 (2.1% of W)\n")
-    text = PAGE.read_text()
-    assert "3,072 numbers, 2.1% of the 147,456 in `W`" in text and "full rank: 384" in text
+    assert out == ("rank of W: 32   rank of A @ B: 4   rank of W + A @ B: 32\n"
+                   "parameters: W has 12,288, A and B have 1,664 (13.5% of W)\n"
+                   "whole 384×384 query weight: 147,456, A and B 3,072 (2.1%)\n")
+    text = " ".join(PAGE.read_text().split())
+    assert "full rank: 32" in text and "1,664 numbers, 13.5% of the 12,288" in text
+    assert "3,072 numbers, 2.1% of 147,456" in text
     left = scene.face("L").values.astype(np.float64)
     right = scene.face("R").values.astype(np.float64)
-    W, A, B = left[:, :384], left[:, 384:], right[384:]
-    assert np.array_equal(right[:384], np.eye(384))
+    W, A, B = left[:, :32], left[:, 32:], right[32:]
+    assert A.shape == (384, 4) and B.shape == (4, 32)
+    assert np.array_equal(right[:32], np.eye(32))
     np.testing.assert_allclose(scene.face("").values, W + A @ B, atol=1e-5)
-    from mmcore.bert import load_heads
-    heads = load_heads()
-    np.testing.assert_array_equal(W[:, 64:96].astype(np.float32), heads.head(0, 2).wq)   # MiniLM's head 2
-    _, out = run("lora-add", ("r = W.shape[0], 4", "r = W.shape[0], 16"))
-    assert "rank of A @ B: 16   rank of W + A @ B: 384" in out and "12,288 (8.3% of W)" in out
+    from mmcore.bert import minilm_head
+    np.testing.assert_array_equal(W.astype(np.float32), minilm_head(0, 2).wq)   # MiniLM's real weight
+    _, out = run("lora-add", ("r = 4 ", "r = 16 "))
+    assert "rank of A @ B: 16   rank of W + A @ B: 32" in out and "6,656 (54.2% of W)" in out
+    assert "6,656 numbers, 54.2% of this slice" in text
