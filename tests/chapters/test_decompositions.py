@@ -126,3 +126,18 @@ def test_try_it_small_inner_size():
 def test_try_it_rows_gives_rank_one():
     source = edited("rank-accumulation", ('mmcore.matrix("L", 32, 24, init="gaussian")', 'mmcore.matrix("L", 32, 24, init="rows")'))
     assert _ranks(stdout(source)) == [1] * 24
+
+
+def test_banded_results_come_in_blocks_of_eight():
+    """The prose: with the bands, result columns (mvprod) and rows (vmprod) repeat in blocks of eight,
+    and each slab is the argument itself or its negative."""
+    scene = scene_of_cell(page_cells()["blog04"], "blog04")
+    c, l, r = (scene.face(p).values for p in ("", "L", "R"))
+    for b in range(4):
+        block = c[:, 8 * b:8 * b + 8]
+        assert (block == block[:, :1]).all() and (c[:8 * b + 8, 8 * b] != c[:8 * b + 8, (8 * b + 8) % 32]).any()
+        assert (c[8 * b:8 * b + 8] == c[8 * b]).all()
+    for j in range(32):
+        assert np.array_equal(l * r[:, j], l) or np.array_equal(l * r[:, j], -l)
+    for i in range(32):
+        assert np.array_equal(l[i, :, None] * r, r) or np.array_equal(l[i, :, None] * r, -r)
