@@ -145,7 +145,7 @@ def test_layernorm_numbers_and_figure():
     assert "token 3 (B): mean 0.0040, variance 0.0012, eps 1e-05, sigma 0.0344" in out
     assert "after normalising: mean 0.0000, variance 0.9915" in out
     text = page_text()
-    for quoted in ("mean of 0.0040", "variance of only 0.0012", "variance of 0.9915"):
+    for quoted in ("mean of 0.0040", "variance of only 0.0012", "variance of\n0.9915"):
         assert quoted in text
     np.testing.assert_allclose(scene.face("").values, model_trace("CBABBC")["h.0.ln_1"], atol=2e-5)
     np.testing.assert_allclose(scene.face("L").values[:, -1], 1.0, atol=1e-6)   # the ones column
