@@ -28,7 +28,7 @@ from .errors import MMError
 __all__ = ["local_mask", "strided_mask", "causal_mask", "masked_softmax", "masked_attention",
            "entropy", "effective_keys", "l1_l2_sparsity", "row_lengths",
            "block_diag", "transpose_perm", "monarch_dense", "monarch_factors", "monarch_project",
-           "low_rank_fit", "relative_error"]
+           "low_rank_fit", "relative_error", "head_qkv"]
 
 
 def _check_size(T, *extra):
@@ -95,6 +95,17 @@ def masked_attention(q: np.ndarray, k: np.ndarray, mask: np.ndarray, v: np.ndarr
     if v is None:
         return attn
     return (attn @ mmcore.matrix("V", np.asarray(v, np.float32))).named("out")
+
+
+def head_qkv(head) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``q, k, v`` of a MiniLM :class:`~mmcore.bert.AttentionHead`, computed in float64.
+
+    ``head.q()`` multiplies in float32, where CPython's BLAS and Pyodide's round differently; in
+    float64 they agree to far below float32 precision, so a figure made from these gives the same
+    bytes on both."""
+    x = np.asarray(head.x, np.float64)
+    return tuple(x @ np.asarray(w, np.float64) + np.asarray(b, np.float64)
+                 for w, b in ((head.wq, head.bq), (head.wk, head.bk), (head.wv, head.bv)))
 
 
 def row_lengths(p: np.ndarray) -> np.ndarray:
@@ -189,8 +200,9 @@ def monarch_project(A: np.ndarray, p: int, q: int) -> tuple[np.ndarray, np.ndarr
     for i in range(q):
         for k in range(p):
             u, s, vt = np.linalg.svd(A[i::q, k * q:(k + 1) * q])
-            L[i, :, k] = u[:, 0] * np.sqrt(s[0])
-            R[k, i, :] = vt[0] * np.sqrt(s[0])
+            sign = 1.0 if u[np.abs(u[:, 0]).argmax(), 0] >= 0 else -1.0   # one sign on every LAPACK
+            L[i, :, k] = sign * u[:, 0] * np.sqrt(s[0])
+            R[k, i, :] = sign * vt[0] * np.sqrt(s[0])
     return L, R
 
 
