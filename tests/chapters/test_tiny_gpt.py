@@ -252,6 +252,9 @@ def test_sampling_cell_and_its_try_it():
     assert "greedy B, sampled A" in out3.splitlines()[3]             # step 4
     assert "sampled output ABBACC: NOT sorted" in out3
     assert "`ABBACC`" in page_text()
+    out10, _ = run("sample", edited("sample", "temperature = 1.0", "temperature = 10"))
+    assert out10.splitlines()[0] == "step 1: A 0.606  B 0.197  C 0.197   greedy A, sampled B"
+    assert "largest probability,\n       0.606, but the draw is a `B`" in page_text()
 
 
 def test_stages_docstring_examples():
