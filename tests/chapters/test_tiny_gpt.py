@@ -213,6 +213,9 @@ def test_logits_figure_and_quoted_scores():
     assert "token 5 (C): A   7.96  B  -3.30  C  -3.25  -> A" in out
     assert "score of 7.96\nagainst −3.30 for `B` and −3.25 for `C`" in page_text()
     np.testing.assert_allclose(scene.face("").values, model_trace("CBABBC")["logits"], atol=1e-4)
+    out11, _ = run("logits", edited("logits", 'text = "CBABBC"', 'text = "CBABBCABBBC"'))
+    predicted = re.findall(r"^token (\d+) \(.\):.*-> ([ABC])$", out11, re.M)
+    assert "".join(letter for t, letter in predicted if int(t) >= 5) == "ABBBCC"
     logits = model_trace("CBABBC")["logits"][-1]
     assert np.sort(logits)[-1] - np.sort(logits)[-2] > 11        # "more than 11 above the others"
 
