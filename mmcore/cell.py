@@ -97,6 +97,9 @@ def show(x: Any) -> Any:
 
 def _scene_bytes(figure: Any) -> bytes:
     if _is_scene(figure):
+        from mmcore._limits import check_scene
+
+        check_scene(figure)          # the figure's size limit (mmcore.layout checks an expression)
         return bytes(figure.to_bytes())
     import mmcore
 
