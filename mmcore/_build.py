@@ -22,6 +22,7 @@ from ._decor import decorate
 from ._evaluation import Evaluation, LazyFaceData, LazyViz, abs_range, node_key
 from ._expr import Expr, MatMul
 from ._layout import bbox, place
+from ._limits import check_figure
 from ._options import Options
 from .errors import MMError
 from .scene import Camera, Face, Node, Scene
@@ -43,6 +44,7 @@ def layout(expr: Expr, *, compute_values: bool = True, **options: Any) -> Scene:
     """
     if not isinstance(expr, Expr):
         raise MMError(f"layout: expected an mmcore expression (a matrix or A @ B), got {type(expr).__name__}")
+    check_figure(expr)                               # size limits before any memory is spent (mmcore._limits)
     root_place = {k: options.pop(k, None) for k in
                   ("polarity", "left_placement", "right_placement", "result_placement")}
     from .anim import attach, pop_anim_options
