@@ -85,7 +85,8 @@ class CellBuilder:
         return render_cell(view)
 
     def _run(self, source: str, cell_id: str, where: str) -> tuple[bytes | None, str]:
-        from mmcore.cell import format_cell_error, run_cell
+        from mmcore.cell import format_cell_error
+        from pyodide_app._timeout import run_cell_limited as run_cell  # a time limit per cell
 
         try:
             result = run_cell(source, cell_id=cell_id)
