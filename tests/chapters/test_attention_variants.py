@@ -114,6 +114,7 @@ def test_random_synthesizer_ignores_the_words():
 def test_dense_synthesizer_rows_depend_on_their_own_token():
     out, scene = run("synth-dense")
     assert "row 4 unchanged when the other tokens change: True" in out
+    assert "rows that changed: 10 of 11" in out
     assert len(scene.nodes) == 3 and scene.face("L").name == "attn" and scene.face("LL").name == "hidden"
 
 
