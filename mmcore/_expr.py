@@ -134,6 +134,9 @@ class Expr:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.text()} {self.shape[0]}×{self.shape[1]}>"
 
+    def _repr_mimebundle_(self, include=None, exclude=None):  # Jupyter: the figure widget (mmcore/widget.py)
+        return __import__("mmcore.widget").widget.mimebundle(self, include, exclude)
+
 
 def _check_name(name: str) -> None:
     if not isinstance(name, str) or not name.strip():

@@ -205,6 +205,9 @@ class Scene:
     def element_count(self) -> int:
         return sum(f.shape[0] * f.shape[1] for f in self.faces)
 
+    def _repr_mimebundle_(self, include=None, exclude=None):  # Jupyter: the figure widget (mmcore/widget.py)
+        return __import__("mmcore.widget").widget.mimebundle(self, include, exclude)
+
     def to_bytes(self) -> bytes:
         """The wire format (deterministic: the same scene gives identical bytes)."""
         from ._wire import scene_to_bytes
