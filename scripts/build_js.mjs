@@ -7,6 +7,9 @@
 //   pyodide_app/static/mm/app.js      page bundle (ES module; mounts every [data-mm-cell])
 //   pyodide_app/static/mm/worker.js   module worker bundle (hosts Pyodide)
 //   pyodide_app/static/mm/mm.css      cell styles
+//   pyodide_app/static/mm/widget.js   the Jupyter widget's ES module (anywidget `_esm`, mmcore/widget.py)
+//   pyodide_app/static/mm/widget-static.js  the same renderer as a classic script (global `mmAtlasWidget`)
+//                                     that the widget's static HTML fallback inlines (nbconvert, no kernel)
 // Source maps only with --dev: the published site ships none. Paths are found relative to this file, never absolute.
 
 import { build } from "esbuild";
@@ -38,8 +41,11 @@ async function main() {
     build({ ...common, entryPoints: [join(app, "js", "app.js")], outfile: join(outdir, "app.js") }),
     build({ ...common, entryPoints: [join(app, "js", "runtime", "worker.js")], outfile: join(outdir, "worker.js") }),
     build({ ...common, entryPoints: [join(app, "css", "mm.css")], outfile: join(outdir, "mm.css") }),
+    build({ ...common, entryPoints: [join(app, "js", "widget", "index.js")], outfile: join(outdir, "widget.js") }),
+    build({ ...common, format: "iife", globalName: "mmAtlasWidget", entryPoints: [join(app, "js", "widget", "index.js")],
+            outfile: join(outdir, "widget-static.js") }),
   ]);
-  console.log(`build_js: bundled app.js, worker.js, mm.css into pyodide_app/static/mm/ in ${(performance.now() - t0).toFixed(0)} ms`);
+  console.log(`build_js: bundled app.js, worker.js, mm.css, widget.js, widget-static.js into pyodide_app/static/mm/ in ${(performance.now() - t0).toFixed(0)} ms`);
 }
 
 main().catch((err) => {
