@@ -21,6 +21,7 @@ Example:
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
@@ -300,6 +301,37 @@ def _layernorm(x: np.ndarray, textbook: bool) -> np.ndarray:
     return out
 
 
+#: numpy without BLAS (Pyodide): its matmul is a plain triple loop that sums each dot product in
+#: order k = 0, 1, ... and strides down the right argument's column; see ``_matmul64``.
+_NO_BLAS = sys.platform == "emscripten"
+_TILE_BYTES = 1 << 18   # right-argument columns per tile: K × cols × 8 bytes stays in the CPU cache
+
+
+def _matmul64(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """``left @ right`` of float32 arrays in float64 (the products are exact).
+
+    With BLAS (CPython), dgemm. Without it (Pyodide), numpy's own loop, fed the right argument in
+    column-major order and a tile of columns at a time: every dot product is still summed in order
+    k = 0, 1, ... (so the bits are those of ``np.matmul`` there) but reads contiguous memory that
+    stays in cache, about 3× faster for the essay's layers.
+
+    >>> _matmul64(np.ones((2, 3), np.float32), np.ones((3, 2), np.float32)).tolist()
+    [[3.0, 3.0], [3.0, 3.0]]
+    """
+    a = left.astype(np.float64)
+    if not _NO_BLAS:
+        return np.matmul(a, right.astype(np.float64))
+    k, j = right.shape
+    b = np.asfortranarray(right, dtype=np.float64)
+    cols = max(8, _TILE_BYTES // (8 * max(k, 1)))
+    if cols >= j:
+        return np.matmul(a, b)
+    out = np.empty((a.shape[0], j), dtype=np.float64)
+    for c in range(0, j, cols):
+        np.matmul(a, b[:, c:c + cols], out=out[:, c:c + cols])
+    return out
+
+
 def matmul_values(left: np.ndarray, right: np.ndarray, epilog: str = "none", *,
                   textbook: bool = False) -> np.ndarray:
     """mm's result values of ``left @ right`` with ``epilog``: float64 accumulation over the
@@ -319,5 +351,5 @@ def matmul_values(left: np.ndarray, right: np.ndarray, epilog: str = "none", *,
     # float64 products of float32 numbers are exact; dgemm sums them in double as mm does
     # (sgemm differs from it in most float32 results for k in the hundreds, so it is no shortcut).
     with np.errstate(invalid="ignore"):      # inf·0 sums are NaN, which become 0 below
-        acc = np.matmul(left.astype(np.float64), right.astype(np.float64))
+        acc = _matmul64(left, right)
     return apply_epilog(acc, epilog, left.shape[1], textbook=textbook, nan_to_zero=True, overwrite=True)
