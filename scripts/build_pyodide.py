@@ -220,11 +220,11 @@ def build_mmcore_wheel(tmp: pathlib.Path) -> pathlib.Path:
         elif p.is_file():
             shutil.copy2(p, src / name)
     run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(tmp / "wheel"), str(src)])
-    wheels = list((tmp / "wheel").glob("mmcore-*.whl"))
+    wheels = list((tmp / "wheel").glob("*.whl"))
     if len(wheels) != 1:
         raise BuildError(f"expected one mmcore wheel, found {[w.name for w in wheels]}")
     run([pyodide_cli(), "py-compile", "--silent", str(wheels[0])])
-    compiled = list((tmp / "wheel").glob("mmcore-*-cp312-none-any.whl"))
+    compiled = list((tmp / "wheel").glob("*-cp312-none-any.whl"))
     if len(compiled) != 1:
         raise BuildError(f"pyodide py-compile gave {[w.name for w in (tmp / 'wheel').iterdir()]}")
     return compiled[0]
