@@ -3,6 +3,11 @@
 Both are built outside MkDocs (``npm run build`` writes ``pyodide_app/static/mm/``;
 ``scripts/build_pyodide.py`` assembles the Pyodide index under ``.cache/``) and copied into
 ``site/assets/mm/`` after every build, so ``docs/`` and the ``mkdocs serve`` watcher stay small.
+The installed package (the wheel) carries both inside it: ``pyodide_app/static/mm/`` and
+``pyodide_app/static/pyodide/<version>/`` (put there by ``python -m pyodide_app._stage``).
+
+With a Pyodide URL (the plugin's ``pyodide`` option) the site gets no Pyodide copy: a small
+``pyodide.mjs`` shim in its place loads Pyodide from the URL and the mmcore wheel from the site.
 
 Example:
     >>> runtime_sources(REPO).bundle_dir.name, PYODIDE_VERSION
@@ -12,11 +17,13 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import pathlib
 import shutil
 
-__all__ = ["PYODIDE_VERSION", "REPO", "RuntimeSources", "runtime_sources", "missing_runtime", "copy_runtime"]
+__all__ = ["PYODIDE_VERSION", "REPO", "PACKAGED_PYODIDE", "RuntimeSources", "runtime_sources", "missing_runtime",
+           "mmcore_wheel", "pyodide_shim", "copy_runtime"]
 
 PYODIDE_VERSION = "0.27.7"
 REPO = pathlib.Path(__file__).resolve().parent.parent
@@ -33,32 +40,75 @@ class RuntimeSources:
     pyodide_dir: pathlib.Path  # py-compiled Pyodide index with the custom lock listing mmcore
 
 
+PACKAGE = pathlib.Path(__file__).resolve().parent
+PACKAGED_PYODIDE = PACKAGE / "static" / "pyodide" / PYODIDE_VERSION
+_NOT_COPIED = ("*.map", "widget*.js", "widget*.LEGAL.txt")   # the notebook widget's bundles stay out of sites
+
+
 def runtime_sources(repo: pathlib.Path = REPO) -> RuntimeSources:
-    """The default places, relative to the repository (``MM_PYODIDE_DIR`` overrides the Pyodide one)."""
-    pyodide = os.environ.get("MM_PYODIDE_DIR") or repo / ".cache" / "pyodide" / "dist" / PYODIDE_VERSION
-    return RuntimeSources(bundle_dir=repo / "pyodide_app" / "static" / "mm", pyodide_dir=pathlib.Path(pyodide))
+    """The default places: ``MM_PYODIDE_DIR`` if set, else the Pyodide index of the repository's
+    ``.cache/`` (a source checkout), else the one shipped inside the installed package."""
+    pyodide = os.environ.get("MM_PYODIDE_DIR")
+    if not pyodide:
+        cached = repo / ".cache" / "pyodide" / "dist" / PYODIDE_VERSION
+        pyodide = cached if (cached / "pyodide-lock.json").is_file() or not PACKAGED_PYODIDE.is_dir() else PACKAGED_PYODIDE
+    return RuntimeSources(bundle_dir=PACKAGE / "static" / "mm", pyodide_dir=pathlib.Path(pyodide))
 
 
-def missing_runtime(src: RuntimeSources) -> list[str]:
+def missing_runtime(src: RuntimeSources, *, need_pyodide: bool = True) -> list[str]:
     """Human-readable list of what is not built yet (empty when everything is there)."""
     missing = [f"{src.bundle_dir / f} (run `npm run build`)" for f in _BUNDLE_FILES if not (src.bundle_dir / f).is_file()]
+    files = _PYODIDE_FILES if need_pyodide else ("pyodide-lock.json",)
     missing += [f"{src.pyodide_dir / f} (run `python scripts/build_pyodide.py`)"
-                for f in _PYODIDE_FILES if not (src.pyodide_dir / f).is_file()]
+                for f in files if not (src.pyodide_dir / f).is_file()]
     return missing
 
 
-def copy_runtime(src: RuntimeSources, site_dir: pathlib.Path) -> pathlib.Path:
-    """Copy bundles to ``site/assets/mm/`` and Pyodide to ``site/assets/mm/pyodide/<version>/``.
+def mmcore_wheel(pyodide_dir: pathlib.Path) -> str:
+    """File name of the mmcore wheel listed in the index's ``pyodide-lock.json``."""
+    lock = json.loads((pyodide_dir / "pyodide-lock.json").read_text(encoding="utf-8"))
+    return lock["packages"]["mmcore"]["file_name"]
+
+
+def pyodide_shim(url: str, wheel: str) -> str:
+    """``pyodide.mjs`` in place of the self-hosted copy: Pyodide from ``url`` (its own lock), and
+    ``loadPackage("mmcore")`` as numpy from there plus this site's mmcore wheel (beside the shim)."""
+    base = url if url.endswith("/") else url + "/"
+    return (
+        "// Pyodide from " + base + " (plugin option `pyodide`); mmcore from this site. Written by the\n"
+        "// matmul-atlas MkDocs plugin in place of the self-hosted pyodide.mjs.\n"
+        f"import {{ loadPyodide as load }} from {json.dumps(base + 'pyodide.mjs')};\n"
+        f"const wheel = new URL({json.dumps('./' + wheel)}, import.meta.url).href;\n"
+        "export async function loadPyodide(options = {}) {\n"
+        "  const { lockFileURL, indexURL, ...rest } = options;\n"
+        f"  const py = await load({{ ...rest, indexURL: {json.dumps(base)} }});\n"
+        "  const loadPackage = py.loadPackage.bind(py);\n"
+        "  py.loadPackage = (names, opts) => (names === \"mmcore\" || (Array.isArray(names) && names.includes(\"mmcore\")))\n"
+        "    ? loadPackage([\"numpy\", wheel], opts) : loadPackage(names, opts);\n"
+        "  return py;\n"
+        "}\n"
+    )
+
+
+def copy_runtime(src: RuntimeSources, site_dir: pathlib.Path, *, pyodide_url: str | None = None) -> pathlib.Path:
+    """Copy bundles to ``site/assets/mm/`` and Pyodide to ``site/assets/mm/pyodide/<version>/``
+    (with ``pyodide_url``: only the mmcore wheel and a ``pyodide.mjs`` shim that loads Pyodide from there).
 
     Raises ``FileNotFoundError`` naming every missing piece and the command that makes it.
     """
-    missing = missing_runtime(src)
+    missing = missing_runtime(src, need_pyodide=not pyodide_url)
     if missing:
         raise FileNotFoundError("the browser runtime is not built; missing:\n  " + "\n  ".join(missing)
                                 + "\n(`make site` builds everything)")
     dest = site_dir / "assets" / "mm"
     dest.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(src.bundle_dir, dest, dirs_exist_ok=True)
-    shutil.copytree(src.pyodide_dir, dest / "pyodide" / PYODIDE_VERSION, dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns(".stamp"))
+    shutil.copytree(src.bundle_dir, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns(*_NOT_COPIED))
+    index = dest / "pyodide" / PYODIDE_VERSION
+    if pyodide_url:
+        wheel = mmcore_wheel(src.pyodide_dir)
+        index.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src.pyodide_dir / wheel, index / wheel)
+        (index / "pyodide.mjs").write_text(pyodide_shim(pyodide_url, wheel), encoding="utf-8")
+    else:
+        shutil.copytree(src.pyodide_dir, index, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".stamp"))
     return dest

@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import pathlib
 
 from mkdocs.exceptions import PluginError
@@ -35,9 +36,16 @@ def accept_options(language, inputs, options, attrs, md) -> bool:
 
 
 class CellBuilder:
-    """Per-build state of the ``mm`` cells (the page being rendered, its cell count and scenes)."""
+    """Per-build state of the ``mm`` cells (the page being rendered, its cell count and scenes).
 
-    def __init__(self) -> None:
+    ``prelude``: code put before every cell's own code (shown in the cell too, so the reader's Run in
+    the browser executes exactly what the build ran); ``default_height``: figure height in px of the
+    cells without ``height=`` (None: the renderer's own aspect).
+    """
+
+    def __init__(self, *, prelude: str = "", default_height: int | None = None) -> None:
+        self.prelude = prelude.strip("\n") + "\n" if prelude.strip() else ""
+        self.default_height = default_height
         self.src_uri = "?"
         self.display_path = "?"
         self.count = 0
@@ -71,6 +79,9 @@ class CellBuilder:
             opts = parse_options(raw, where=where)
         except FenceError as e:
             raise CellBuildError(str(e)) from None
+        if opts.height is None and self.default_height:
+            opts = dataclasses.replace(opts, height=self.default_height)
+        source = self.prelude + source
         cell_id = opts.cell_id or f"{page_slug(self.src_uri)}-{self.count}"
         if cell_id in self.ids:
             raise CellBuildError(f"{where}: cell id {cell_id!r} is used twice in this page (expected unique ids)")

@@ -12,6 +12,9 @@ Listed in mkdocs.yml under ``hooks:``. It
 Example (mkdocs.yml):
     hooks: [pyodide_app/hook.py]
     markdown_extensions: [pymdownx.superfences]
+
+The ``matmul-atlas`` plugin (``pyodide_app/plugin.py``, what mkdocs.yml uses now) runs these same
+functions with its options set through ``configure`` (prelude, default height, Pyodide URL).
 """
 
 from __future__ import annotations
@@ -38,13 +41,19 @@ from pyodide_app._assets import copy_runtime, runtime_sources  # noqa: E402
 from pyodide_app._cells import CellBuilder, accept_options  # noqa: E402
 
 _builder = CellBuilder()
+_options: dict = {"prelude": "", "default_height": None, "pyodide_url": None}
+
+
+def configure(*, prelude: str = "", default_height: int | None = None, pyodide_url: str | None = None) -> None:
+    """Options of the next build (the plugin's; the hook alone keeps the defaults)."""
+    _options.update(prelude=prelude, default_height=default_height, pyodide_url=pyodide_url)
 
 
 def on_config(config, **kwargs):
     """Register the ``mm`` fence (a fresh cell builder per build)."""
     global _builder
     _import_from_repo()
-    _builder = CellBuilder()
+    _builder = CellBuilder(prelude=_options["prelude"], default_height=_options["default_height"])
     if "pymdownx.superfences" not in config.markdown_extensions:
         raise PluginError("mkdocs.yml: the mm cells need `pymdownx.superfences` in markdown_extensions")
     superfences = config.mdx_configs.setdefault("pymdownx.superfences", {})
@@ -82,6 +91,6 @@ def on_post_build(config, **kwargs):
     if os.environ.get("MM_RUNTIME_ASSETS") == "skip":
         return
     try:
-        copy_runtime(runtime_sources(), pathlib.Path(config.site_dir))
+        copy_runtime(runtime_sources(), pathlib.Path(config.site_dir), pyodide_url=_options["pyodide_url"])
     except FileNotFoundError as e:
         raise PluginError(str(e)) from None

@@ -66,6 +66,17 @@ if [[ "$(cat "$STAMPS/pip" 2>/dev/null)" != "$key" ]]; then
 fi
 took "pip install requirements/*.txt" "$t"
 
+# 2b. this project itself, editable and without dependencies (pinned above): MkDocs finds the site's
+# plugin `matmul-atlas` (pyodide_app/plugin.py) through the package's entry point
+t=$(now)
+key=$(hash_of pyproject.toml <(.venv/bin/python -V))
+if [[ "$(cat "$STAMPS/editable" 2>/dev/null)" != "$key" ]] \
+   || ! .venv/bin/python -c 'import importlib.metadata as m; m.distribution("matmul-atlas")' 2>/dev/null; then
+  .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e . 2>&1 | { grep -v '^WARNING: Location' || true; }
+  echo "$key" > "$STAMPS/editable"
+fi
+took "pip install -e . (mkdocs plugin)" "$t"
+
 # 3. JS dependencies (esbuild, three, CodeMirror) exactly as locked
 t=$(now)
 if ! command -v npm >/dev/null 2>&1; then apt_install nodejs npm; fi
