@@ -7,7 +7,8 @@ Listed in mkdocs.yml under ``hooks:``. It
   writing ``<cell-id>.mmscene`` beside the page; a failing cell or an unknown option stops the
   build with a message naming the page, the cell and the problem;
 * copies the JS bundles and the self-hosted Pyodide into ``site/assets/mm/`` after the build
-  (skipped when the environment variable ``MM_RUNTIME_ASSETS=skip``, for hook unit tests).
+  (skipped when the environment variable ``MM_RUNTIME_ASSETS=skip``, for hook unit tests);
+* writes ``site/.nojekyll`` (GitHub Pages serves a published branch as it is, without Jekyll).
 
 Example (mkdocs.yml):
     hooks: [pyodide_app/hook.py]
@@ -87,7 +88,10 @@ def on_page_content(html, page, config, files, **kwargs):
 
 
 def on_post_build(config, **kwargs):
-    """Copy the JS bundles and the self-hosted Pyodide into ``site/assets/mm/``."""
+    """Write ``site/.nojekyll`` and copy the JS bundles and the self-hosted Pyodide into ``site/assets/mm/``."""
+    # GitHub Pages publishing a branch (e.g. ghp-import's gh-pages) runs Jekyll over it unless this file
+    # exists, and Jekyll would drop every file or folder whose name starts with "_".
+    (pathlib.Path(config.site_dir) / ".nojekyll").write_bytes(b"")
     if os.environ.get("MM_RUNTIME_ASSETS") == "skip":
         return
     try:
