@@ -42,19 +42,23 @@ from pyodide_app._assets import copy_runtime, runtime_sources  # noqa: E402
 from pyodide_app._cells import CellBuilder, accept_options  # noqa: E402
 
 _builder = CellBuilder()
-_options: dict = {"prelude": "", "default_height": None, "pyodide_url": None}
+_DEFAULTS = {"prelude": "", "default_height": None, "pyodide_url": None}
+_options: dict = dict(_DEFAULTS)   # set by configure() for the next build, then taken by on_config
+_active: dict = dict(_DEFAULTS)    # the options of the build that runs now
 
 
 def configure(*, prelude: str = "", default_height: int | None = None, pyodide_url: str | None = None) -> None:
-    """Options of the next build (the plugin's; the hook alone keeps the defaults)."""
+    """Options of the next build only (the plugin's; the hook alone keeps the defaults)."""
     _options.update(prelude=prelude, default_height=default_height, pyodide_url=pyodide_url)
 
 
 def on_config(config, **kwargs):
     """Register the ``mm`` fence (a fresh cell builder per build)."""
-    global _builder
+    global _builder, _active
     _import_from_repo()
-    _builder = CellBuilder(prelude=_options["prelude"], default_height=_options["default_height"])
+    _active = dict(_options)
+    _options.update(_DEFAULTS)
+    _builder = CellBuilder(prelude=_active["prelude"], default_height=_active["default_height"])
     if "pymdownx.superfences" not in config.markdown_extensions:
         raise PluginError("mkdocs.yml: the mm cells need `pymdownx.superfences` in markdown_extensions")
     superfences = config.mdx_configs.setdefault("pymdownx.superfences", {})
@@ -95,6 +99,6 @@ def on_post_build(config, **kwargs):
     if os.environ.get("MM_RUNTIME_ASSETS") == "skip":
         return
     try:
-        copy_runtime(runtime_sources(), pathlib.Path(config.site_dir), pyodide_url=_options["pyodide_url"])
+        copy_runtime(runtime_sources(), pathlib.Path(config.site_dir), pyodide_url=_active["pyodide_url"])
     except FileNotFoundError as e:
         raise PluginError(str(e)) from None
