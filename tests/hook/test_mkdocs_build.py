@@ -1,5 +1,6 @@
-"""The hook inside a real (tiny, temporary) MkDocs build: cells in pages and admonitions, scenes beside
-the pages, and builds that fail naming the page, the cell and the problem."""
+"""The ``matmul-atlas`` plugin (and the plain hook it wraps) inside a real (tiny, temporary) MkDocs build:
+cells in pages and admonitions, scenes beside the pages, and builds that fail naming the page, the cell
+and the problem."""
 
 from __future__ import annotations
 
@@ -21,10 +22,11 @@ HOOK = pathlib.Path(__file__).resolve().parents[2] / "pyodide_app" / "hook.py"
 CELL = 'A = mmcore.matrix("A", 5, 3, init="rows")\nB = mmcore.matrix("B", 3, 4, init="cols")\nA @ B\n'
 
 
-def _project(tmp_path: pathlib.Path, pages: dict[str, str]) -> pathlib.Path:
+def _project(tmp_path: pathlib.Path, pages: dict[str, str], *, use_hook: bool = False) -> pathlib.Path:
+    machinery = f'hooks: ["{HOOK.as_posix()}"]' if use_hook else "plugins: [matmul-atlas]"
     (tmp_path / "mkdocs.yml").write_text(textwrap.dedent(f"""\
         site_name: hook test
-        hooks: ["{HOOK.as_posix()}"]
+        {machinery}
         markdown_extensions: [admonition, pymdownx.superfences]
         """))
     for name, text in pages.items():
@@ -49,10 +51,11 @@ def _failure(project: pathlib.Path, monkeypatch) -> str:
     return str(cause)
 
 
-def test_cells_render_and_scenes_land_beside_their_pages(tmp_path, monkeypatch):
+@pytest.mark.parametrize("use_hook", [False, True], ids=["plugin", "hook"])
+def test_cells_render_and_scenes_land_beside_their_pages(tmp_path, monkeypatch, use_hook):
     page = f"# Demo\n\n```mm\n{CELL}```\n\n!!! note \"nested\"\n    ```mm id=\"inner\" height=\"300\"\n" \
            + textwrap.indent(CELL.replace("5, 3", "7, 3"), "    ") + "    ```\n\n```mm run=\"false\"\nprint('later')\n```\n"
-    site = _build(_project(tmp_path, {"index.md": "# Home\n", "guide/demo.md": page}), monkeypatch)
+    site = _build(_project(tmp_path, {"index.md": "# Home\n", "guide/demo.md": page}, use_hook=use_hook), monkeypatch)
     html = (site / "guide" / "demo" / "index.html").read_text()
     assert html.count('class="mm-cell"') == 3
     assert 'data-mm-cell="demo-1"' in html and 'data-scene="demo-1.mmscene"' in html
