@@ -191,7 +191,7 @@ def test_figure_and_editor_follow_the_palette_toggle(demo_page, demo, site_url):
     want = "dark" if now == "slate" else "light"
     page.wait_for_function("([id, t]) => mmAtlas.cells.get(id).figure.getState().theme === t",
                            arg=[demo.cell_id, want])
-    page.wait_for_timeout(200)
+    page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")   # drawn in the new theme
     after = corner()
     assert (after.sum() < before.sum()) == (want == "dark"), (before, after, now)
     assert abs(int(after.sum()) - int(before.sum())) > 200, "the figure background did not change"

@@ -7,6 +7,7 @@ All tests use the first-matmul tutorial page, whose first cell is a prebuilt `A 
 from __future__ import annotations
 
 import pathlib
+import time
 
 import numpy as np
 import pytest
@@ -111,10 +112,13 @@ def test_long_press_opens_lens_and_keyboard_moves_it(fig_page):
     page = fig_page
     x, y = result_centre(page)
     page.mouse.move(x, y)
+    t0 = time.monotonic()
     page.mouse.down()
-    page.wait_for_timeout(250)
     assert not page.evaluate("(id) => mmAtlas.cells.get(id).figure.magnifier.open", CELL)
-    page.wait_for_function("(id) => mmAtlas.cells.get(id).figure.magnifier.open", arg=CELL, timeout=2000)
+    page.wait_for_function("(id) => mmAtlas.cells.get(id).figure.magnifier.open", arg=CELL, timeout=5000)
+    # a long press, not a click: the lens opens no sooner than 500 ms after the button went down (timed
+    # from before the press, so a slow machine cannot make this fail; a fixed sleep could)
+    assert time.monotonic() - t0 >= 0.5
     page.mouse.up()
     page.wait_for_function("(id) => !mmAtlas.cells.get(id).figure.magnifier.open", arg=CELL)
     # keyboard: M opens the lens at the centre, arrows move it, Escape closes it

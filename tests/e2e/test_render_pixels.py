@@ -150,7 +150,7 @@ def test_wide_matrix_beyond_texture_size_wraps_correctly(fresh):
     rp.mount("wide")
     rp.page.evaluate("() => window.figs.fig.setState({camera: {position: [8500.5 - 4500, -0.5 + 0.5, 6],"
                      " target: [8500.5 - 4500, -0.5 + 0.5, 0], up: [0, 1, 0]}})")
-    rp.page.wait_for_timeout(100)
+    rp.settle()
     img = rp.screenshot()
     p1, p0, pz = project(rp, [elem(1, 8500), elem(0, 8501), elem(0, 8500)])
     want = expected_rgb([1.0, -1.0], 0.0, 1.0)
@@ -169,7 +169,7 @@ def test_dark_theme_background_and_switch(fresh):
     on_diag = project(rp, [elem(0, 0)])[0]
     assert np.abs(at(img, on_diag) - expected_rgb(1.0, 0.0, 1.0)).max() <= 8
     rp.page.evaluate("() => window.figs.fig.setTheme('light')")
-    rp.page.wait_for_timeout(100)
+    rp.settle()
     img = rp.screenshot()
     assert np.abs(at(img, corner) - WHITE).max() <= 3
 
@@ -244,7 +244,7 @@ def test_mmcore_scene_result_colour(fresh):
     cam = (centre + c + 11 * n).tolist()
     tgt = (centre + c).tolist()
     rp.page.evaluate("([p, t]) => window.figs.fig.setState({camera: {position: p, target: t, up: [0, 1, 0]}})", [cam, tgt])
-    rp.page.wait_for_timeout(100)
+    rp.settle()
     img = rp.screenshot()
     viz = None   # mm's default colour settings (this scene sets none)
     checked = 0
@@ -284,13 +284,13 @@ def test_render_on_demand_no_frames_while_idle(fresh):
     rp = fresh
     rp.add_scene("idle", single_face_scene(np.eye(3)))
     rp.mount("idle")
-    rp.page.wait_for_timeout(200)   # the ResizeObserver's first callback may draw once
+    rp.settle(3)                    # the ResizeObserver's first callback may draw once
     f0 = rp.page.evaluate("() => window.figs.fig.renderer.info.render.frame")
     rp.page.wait_for_timeout(600)
     f1 = rp.page.evaluate("() => window.figs.fig.renderer.info.render.frame")
     assert f1 == f0
     rp.page.evaluate("() => window.figs.fig.action('top')")
-    rp.page.wait_for_timeout(100)
+    rp.settle()
     assert rp.page.evaluate("() => window.figs.fig.renderer.info.render.frame") > f1
 
 
@@ -325,7 +325,7 @@ def test_space_toggles_spin_unless_reduced_motion(fresh):
     p0 = rp.page.evaluate("() => window.figs.fig.getState().camera.position")
     rp.page.focus("#fig .mm-fig")
     rp.page.keyboard.press("Space")
-    rp.page.wait_for_timeout(400)
+    rp.settle(4)                    # the first spinning frame only starts the clock; the next ones turn
     s = rp.page.evaluate("() => window.figs.fig.getState()")
     assert s["spin"] is True and s["camera"]["position"] != pytest.approx(p0, abs=1e-3)
     assert rp.page.get_attribute("#fig button[data-fig-action='spin']", "aria-pressed") == "true"
@@ -474,7 +474,7 @@ def test_many_figures_share_a_bounded_number_of_contexts(fresh):
     # longest ago (m4, never on screen) give theirs back and show a still image instead
     rp.page.evaluate("() => document.getElementById('m19').scrollIntoView()")
     rp.page.wait_for_function("() => window.figs.m19.attached")
-    rp.page.wait_for_timeout(300)
+    rp.settle()
     assert rp.page.evaluate("() => Object.values(window.figs).filter((f) => f.attached).length") <= 12
     img = rp.screenshot()
     xy = project(rp, [elem(1, 1)], fig="m19")[0]
@@ -485,7 +485,7 @@ def test_many_figures_share_a_bounded_number_of_contexts(fresh):
     # the detached figure gets a context again and draws when scrolled to
     rp.page.evaluate("() => document.getElementById('m4').scrollIntoView()")
     rp.page.wait_for_function("() => window.figs.m4.attached")
-    rp.page.wait_for_timeout(300)
+    rp.settle()
     assert rp.page.evaluate("() => Object.values(window.figs).filter((f) => f.attached).length") <= 12
     img = rp.screenshot()
     xy = project(rp, [elem(1, 1)], fig="m4")[0]
@@ -518,7 +518,7 @@ def test_labels_stay_readable_from_behind_and_upside_down(fresh):
     for cam, flip in ((dict(position=[tgt[0], tgt[1], -16.0], up=[0, 1, 0]), np.fliplr),   # behind
                       (dict(position=[tgt[0], tgt[1], 16.0], up=[0, -1, 0]), lambda a: a[::-1, ::-1])):  # upside down
         rp.page.evaluate("(c) => window.figs.fig.setState({camera: c})", {**cam, "target": tgt})
-        rp.page.wait_for_timeout(100)
+        rp.settle()
         seen = crop()
         same, turned = np.abs(seen - front).mean(), np.abs(flip(seen) - front).mean()
         assert same < turned, (cam, same, turned)

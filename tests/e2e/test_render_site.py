@@ -50,7 +50,9 @@ def test_figure_background_follows_material_palette(page, site_url):
     wait_mark(page, f"mm:first-frame:{CELL}")
     light = _rgb(canvas_png(page, CELL))[3, 3]
     page.evaluate("() => document.body.setAttribute('data-md-color-scheme', 'slate')")
-    page.wait_for_timeout(300)
+    # the figure follows the palette, then draws on the next animation frames (however slow the machine)
+    page.wait_for_function("(id) => mmAtlas.cells.get(id).figure.getState().theme === 'dark'", arg=CELL)
+    page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
     dark = _rgb(canvas_png(page, CELL))[3, 3]
     page.evaluate("() => document.body.setAttribute('data-md-color-scheme', 'default')")
     assert light.min() > 230, light            # white page, white figure
