@@ -239,6 +239,39 @@ def test_no_frame_of_a_new_scene_is_drawn_before_the_state_of_its_step(ap):
     assert ap.step() == 2 and not ap.errors
 
 
+def test_a_figure_created_without_a_webgl_context_animates_once_it_gets_one(ap):
+    """Past the budget of live contexts (12), a figure far off screen is created without one; its player
+    must still load the schedule, and the figure draws that step when it scrolls near and attaches."""
+    expr, _ = operands()
+    ap.add_scene("late", mmcore.layout(expr, anim="vvprod", **PLAIN).to_bytes())
+    ap.open("?step-late12=2")
+    got = ap.page.evaluate("""async () => {
+        const buf = await (await fetch('late.mmscene', {cache: 'no-store'})).arrayBuffer();
+        window.figs = {};
+        for (let k = 0; k <= 12; k++) {
+          const box = document.createElement('div');
+          box.id = `late${k}`; box.style.width = '400px'; box.style.height = '300px';
+          box.style.marginTop = k ? '2000px' : '4000px';          // all far below the view
+          document.getElementById('host').appendChild(box);
+          const fig = window.mmAnim.createFigure(box, {theme: 'light', label: box.id, animKey: box.id});
+          window.figs[box.id] = fig;
+          await fig.setScene(buf.slice(0));
+        }
+        const f = window.figs.late12;
+        return {attached: f.attached, loaded: !!f.player.schedule, step: f.player.step};
+      }""")
+    assert got == {"attached": False, "loaded": True, "step": 2}, got
+    ap.page.evaluate("() => document.getElementById('late12').scrollIntoView()")
+    ap.page.wait_for_function("() => window.figs.late12.attached")
+    frames = ap.page.evaluate("""() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() =>
+        resolve(window.figs.late12.renderer.info.render.frame))))""")
+    assert frames >= 1
+    mode = ap.call("(() => { let m = null; fig.threeScene.traverse((o) => { if (o.isMesh && o.userData.face"
+                   " && o.userData.face.path === '') m = o.material.userData.animHooks?.animMode.value ?? null; });"
+                   " return m; })()", fig_id="late12")
+    assert mode == 3 and ap.step("late12") == 2 and not ap.errors    # REVEAL.RUNNING at step 2
+
+
 def test_js_schedule_matches_python_at_every_step(ap):
     ap.open()
     from mmcore.anim import local_indices, schedule_of
