@@ -6,7 +6,7 @@
  *
  * @example
  *   const player = createPlayer(fig, container, {key: "intro-1"});
- *   player.load(fig.scene);     // after every fig.setScene(...)
+ *   player.load(scene);         // each new decoded scene, before its first frame (animated-figure.js)
  *   player.setStep(10); player.play(); player.pause(); player.dispose();
  */
 import * as THREE from "three";
