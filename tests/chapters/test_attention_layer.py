@@ -51,12 +51,13 @@ def test_full_layer_size_and_epilogs():
     assert out == "17 faces, 1,146,880 elements\n"                 # the prose: "about 1.15 million"
     assert "about 1.15 million elements" in PAGE.read_text()
     assert blocks(scene) == {}
+    # big still figures may store values as float16 that draw the same colours: tolerances to match
     attn = scene.face("LLLL").values.astype(np.float64)
-    np.testing.assert_allclose(attn.sum(axis=1), 1, atol=1e-5)     # softmax rows
+    np.testing.assert_allclose(attn.sum(axis=1), 1, atol=2e-3)     # softmax rows
     assert np.all(np.triu(attn, 1) == 0)                           # causal mask
     for path in ("LL", ""):                                         # mm's layernorm: the whole matrix
         v = scene.face(path).values.astype(np.float64)
-        assert abs(v.mean()) < 1e-4 and abs(v.std() - 1) < 1e-3
+        assert abs(v.mean()) < 1e-2 and abs(v.std() - 1) < 1e-2
     hidden = scene.face("L").values
     assert hidden.min() > -0.2 and hidden.max() > 1                # GELU: negatives squashed
     assert scene.face("LR").shape == (192, 768) and scene.face("R").shape == (768, 192)
@@ -101,6 +102,9 @@ def test_decoding_reads_every_cached_key():
     assert attn.shape == (1, 256)
     assert abs(attn.sum() - 1) < 1e-5 and np.count_nonzero(attn) == 256   # no mask
     assert {p for p in ("LLLLR", "LLLR")} <= {f.path for f in scene.faces if f.kind == "leaf"}
+    # the prose: the causal epilog would keep only the first key of a one-row attn
+    scene, _ = run("blog57", ('"softmax(x/sqrt(k))"', '"softmax(tril(x/sqrt(k)))"'))
+    assert np.count_nonzero(scene.face("LLLL").values) == 1
 
 
 def test_shorter_text_shrinks_only_the_token_rows():
