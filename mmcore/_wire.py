@@ -1,4 +1,8 @@
-"""The scene wire format (version 1): ``MMSC``, version, JSON header length, header, 8-aligned arrays.
+"""The scene wire format (versions 1 and 2): ``MMSC``, version, JSON header length, header, 8-aligned arrays.
+
+Version 2 only adds compact face values (``f16`` arrays with a few exact ``f32`` values, see
+``_compact``) for the large faces of very large still figures; a scene without them is written
+as version 1, byte for byte as before.
 
 Deterministic: keys are written in a fixed order and floats by ``repr``, so the same scene
 gives identical bytes in CPython and Pyodide. See ``docs/reference/scene-format.md``.
@@ -19,30 +23,56 @@ import struct
 
 import numpy as np
 
+from . import _compact
 from .errors import MMError
 from .scene import Arrow, Camera, Face, FaceData, Guide, Label, Node, Scene
 
-__all__ = ["scene_to_bytes", "scene_from_bytes", "read_header", "MAGIC", "VERSION"]
+__all__ = ["scene_to_bytes", "scene_from_bytes", "read_header", "MAGIC", "VERSION", "VERSIONS"]
 
 MAGIC = b"MMSC"
-VERSION = 1
-_DTYPES = {"f32": "<f4", "u8": "u1", "u16": "<u2", "i32": "<i4"}
+VERSION = 2                       # the newest version written
+VERSIONS = (1, 2)                 # versions read
+_DTYPES = {"f32": "<f4", "f16": "<f2", "u8": "u1", "u16": "<u2", "i32": "<i4"}
 
 
 class _Arrays:
-    """Collects arrays for the data section, each at a multiple of 8 bytes."""
+    """Collects arrays for the data section, each at a multiple of 8 bytes (kept as buffers: the
+    blob is assembled with one copy of each array)."""
 
     def __init__(self):
-        self.chunks: list[bytes] = []
+        self.chunks: list = []
         self.size = 0
 
     def add(self, arr: np.ndarray, dtype: str = "f32") -> dict:
-        data = np.ascontiguousarray(arr, dtype=_DTYPES[dtype]).tobytes()
+        data = np.ascontiguousarray(arr, dtype=_DTYPES[dtype]).reshape(-1)
         ref = {"offset": self.size, "dtype": dtype, "shape": [int(n) for n in np.shape(arr)]}
-        pad = (-len(data)) % 8
-        self.chunks.append(data + b"\0" * pad)
-        self.size += len(data) + pad
+        pad = (-data.nbytes) % 8
+        self.chunks.append(memoryview(data).cast("B") if data.size else b"")
+        if pad:
+            self.chunks.append(b"\0" * pad)
+        self.size += data.nbytes + pad
         return ref
+
+
+def _compact_plan(scene: Scene) -> bool:
+    """True when the scene's large faces are written compactly (``_compact``): a still figure of at
+    least ``MIN_SCENE`` elements."""
+    return scene.anim is None and scene.element_count() >= _compact.MIN_SCENE
+
+
+def _values_refs(f: Face, arrays: _Arrays, compact: bool, global_absmax: float) -> dict:
+    """The face's ``values`` reference, and ``exact`` when its values are written compactly."""
+    h, w = f.shape
+    if compact and h * w >= _compact.MIN_FACE:
+        ranges = _compact.sensitivity_ranges(f.absmax, f.absmin, global_absmax, f.color_range)
+        got = _compact.compact_values(f.values, ranges)
+        if got is not None:
+            half, at, exact = got
+            out = {"values": arrays.add(half, "f16")}
+            if at.size:
+                out["exact"] = {"index": arrays.add(at, "i32"), "values": arrays.add(exact)}
+            return out
+    return {"values": arrays.add(f.values)}
 
 
 def _f(x) -> float:
@@ -54,17 +84,23 @@ def _v(p) -> list[float]:
     return [_f(x) for x in p]
 
 
-def scene_to_bytes(scene: Scene) -> bytes:
-    """Serialise ``scene``."""
+def scene_to_bytes(scene: Scene, extra: dict | None = None) -> bytes:
+    """Serialise ``scene``; ``extra`` header keys are appended after the standard ones."""
     arrays = _Arrays()
     faces = []
+    compact = _compact_plan(scene)
+    global_absmax = float(scene.viz["global_absmax"]) if compact else 0.0
+    used_compact = False
     for f in scene.faces:
+        rows, cols = arrays.add(f.row_offsets), arrays.add(f.col_offsets)
+        vals = _values_refs(f, arrays, compact, global_absmax)
+        used_compact |= vals["values"]["dtype"] == "f16"
         faces.append({
             "path": f.path, "name": f.name, "kind": f.kind, "shape": list(f.shape),
             "p00": _v(f.p00), "row_dir": _v(f.row_dir), "col_dir": _v(f.col_dir),
-            "row_offsets": arrays.add(f.row_offsets), "col_offsets": arrays.add(f.col_offsets),
+            "row_offsets": rows, "col_offsets": cols,
             "blocks": {"i": list(f.blocks["i"]), "j": list(f.blocks["j"])},
-            "values": arrays.add(f.values),
+            **vals,
             "absmax": _f(f.absmax), "absmin": _f(f.absmin), "color_range": _v(f.color_range),
             "epilog": f.epilog, "inputs": list(f.inputs),
             **({"style": {k: (_f(v) if isinstance(v, float) else v) for k, v in sorted(f.style.items())}}
@@ -82,17 +118,19 @@ def scene_to_bytes(scene: Scene) -> bytes:
     cam = scene.camera or Camera((0.0, 0.0, 100.0))
     viz = {k: (_f(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v)
            for k, v in dict(scene.viz).items()}
+    version = 2 if used_compact else 1
     header = {
-        "format": "mmcore.scene", "version": VERSION, "title": scene.title, "gap": _f(scene.gap),
+        "format": "mmcore.scene", "version": version, "title": scene.title, "gap": _f(scene.gap),
         "bbox": {"min": _v(scene.bbox_min), "max": _v(scene.bbox_max)}, "center": _v(scene.center),
         "viz": viz, "faces": faces, "nodes": nodes, "labels": labels, "guides": guides, "arrows": arrows,
         "camera": {"position": _v(cam.position), "target": _v(cam.target), "up": _v(cam.up)},
         "anim": scene.anim,
+        **(extra or {}),
     }
     text = json.dumps(header, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
-    head = MAGIC + struct.pack("<II", VERSION, len(text)) + text
+    head = MAGIC + struct.pack("<II", version, len(text)) + text
     head += b"\0" * ((-len(head)) % 8)
-    return head + b"".join(arrays.chunks)
+    return b"".join([head, *arrays.chunks])
 
 
 def read_header(data) -> dict:
@@ -101,8 +139,9 @@ def read_header(data) -> dict:
     if len(buf) < 12 or bytes(buf[:4]) != MAGIC:
         raise MMError(f"not an mmcore scene: expected the magic bytes b'MMSC', got {bytes(buf[:4])!r}")
     version, n = struct.unpack("<II", bytes(buf[4:12]))
-    if version != VERSION:
-        raise MMError(f"unknown scene format version {version}: this reader knows version {VERSION}")
+    if version not in VERSIONS:
+        raise MMError(f"unknown scene format version {version}: this reader knows versions "
+                      f"{', '.join(map(str, VERSIONS))}")
     if 12 + n > len(buf):
         raise MMError(f"truncated scene: header needs {12 + n} bytes, blob has {len(buf)}")
     header = json.loads(bytes(buf[12:12 + n]).decode("utf-8"))
@@ -122,12 +161,21 @@ def scene_from_bytes(data) -> Scene:
         a = np.frombuffer(buf, dtype=dt, count=count, offset=start + ref["offset"]).reshape(ref["shape"])
         return a.astype(dt.newbyteorder("="), copy=False)
 
+    def values(f):
+        v = arr(f["values"])
+        if v.dtype != np.float32:
+            v = v.astype(np.float32)
+            exact = f.get("exact")
+            if exact:
+                v.reshape(-1)[arr(exact["index"])] = arr(exact["values"])
+        return v
+
     t = tuple
     faces = tuple(Face(
         path=f["path"], name=f["name"], kind=f["kind"], shape=t(f["shape"]), p00=t(f["p00"]),
         row_dir=t(f["row_dir"]), col_dir=t(f["col_dir"]), row_offsets=arr(f["row_offsets"]),
         col_offsets=arr(f["col_offsets"]), blocks=f["blocks"],
-        data=FaceData(arr(f["values"]), f["absmax"], f["absmin"], t(f["color_range"])),
+        data=FaceData(values(f), f["absmax"], f["absmin"], t(f["color_range"])),
         epilog=f.get("epilog", "none"), inputs=t(f.get("inputs", ())), style=f.get("style")) for f in h["faces"])
     nodes = tuple(Node(
         path=n["path"], name=n["name"], epilog=n["epilog"], shape=t(n["shape"]), blocks=t(n["blocks"]),

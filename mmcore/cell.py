@@ -103,9 +103,11 @@ def _scene_bytes(figure: Any) -> bytes:
         return bytes(figure.to_bytes())
     import mmcore
 
-    blob = bytes(mmcore.layout(figure).to_bytes())
-    link = _mm_link(figure)
-    return with_header_key(blob, "mm_link", link) if link else blob
+    from mmcore._wire import scene_to_bytes
+
+    scene = mmcore.layout(figure)
+    link = _mm_link(figure)          # appended to the header as with_header_key would, with no copy of the arrays
+    return scene_to_bytes(scene, {"mm_link": link} if link else None)
 
 
 def _mm_link(expr: Any) -> str | None:
