@@ -1,5 +1,7 @@
 /**
- * Decoder of the scene wire format v1 (docs/reference/scene-format.md).
+ * Decoder of the scene wire format, versions 1 and 2 (docs/reference/scene-format.md).
+ * Version 2 adds compact face values: an "f16" values array (converted here to Float32Array)
+ * and an optional `exact` list of {index (i32), values (f32)} written back over it.
  *
  * A scene is one ArrayBuffer: magic "MMSC", uint32 version, uint32 header length N, N bytes of
  * UTF-8 JSON, zero padding to a multiple of 8, then the data section. Arrays referenced from the
@@ -12,10 +14,10 @@
  */
 
 export const SCENE_MAGIC = "MMSC";
-export const SCENE_VERSIONS = [1];
+export const SCENE_VERSIONS = [1, 2];
 
 /**
- * @typedef {{offset: number, dtype: "f32"|"u8"|"u16"|"i32", shape: number[]}} ArrayRef
+ * @typedef {{offset: number, dtype: "f32"|"f16"|"u8"|"u16"|"i32", shape: number[]}} ArrayRef
  * @typedef {{
  *   path: string, name: string, kind: "leaf"|"result", shape: [number, number],
  *   p00: number[], row_dir: number[], col_dir: number[],
@@ -43,10 +45,37 @@ export const DEFAULT_VIZ = Object.freeze({
 
 const DTYPES = {
   f32: [Float32Array, 4],
+  f16: [Uint16Array, 2],     // IEEE half-precision bits; see halfToFloat32
   u8: [Uint8Array, 1],
   u16: [Uint16Array, 2],
   i32: [Int32Array, 4],
 };
+
+let HALF_TABLE = null;
+
+/** float32 value of every float16 bit pattern (built once: 65536 entries). */
+function halfTable() {
+  if (HALF_TABLE) return HALF_TABLE;
+  HALF_TABLE = new Float32Array(65536);
+  for (let h = 0; h < 65536; h++) {
+    const sign = h & 0x8000 ? -1 : 1, exp = (h >> 10) & 0x1f, frac = h & 0x3ff;
+    HALF_TABLE[h] = exp === 0 ? sign * frac * 2 ** -24
+      : exp === 31 ? (frac ? NaN : sign * Infinity)
+        : sign * (1 + frac / 1024) * 2 ** (exp - 15);
+  }
+  return HALF_TABLE;
+}
+
+/**
+ * float16 bits (Uint16Array) to a new Float32Array (exact: every float16 is a float32).
+ * @param {Uint16Array} bits
+ */
+export function halfToFloat32(bits) {
+  const table = halfTable();
+  const out = new Float32Array(bits.length);
+  for (let i = 0, n = bits.length; i < n; i++) out[i] = table[bits[i]];
+  return out;
+}
 
 /** Error thrown for a blob that is not a readable scene; the message says what was expected. */
 export class SceneFormatError extends Error {
@@ -133,7 +162,22 @@ export function decodeScene(input) {
     }
     const [H, W] = shape;
     let values = readArray(buffer, dataStart, face.values, `${where}.values`);
-    if (!(values instanceof Float32Array)) values = Float32Array.from(values);   // the shader reads float32
+    if (face.values.dtype === "f16") {
+      values = halfToFloat32(values);
+      if (face.exact) {      // the few elements whose colour class no float16 keeps: exact float32
+        const at = readArray(buffer, dataStart, face.exact.index, `${where}.exact.index`);
+        const exact = readArray(buffer, dataStart, face.exact.values, `${where}.exact.values`);
+        if (at.length !== exact.length) {
+          throw new SceneFormatError(`${where}: exact has ${at.length} indices and ${exact.length} values`);
+        }
+        for (let i = 0; i < at.length; i++) {
+          if (at[i] < 0 || at[i] >= values.length) {
+            throw new SceneFormatError(`${where}: exact index ${at[i]} outside the ${values.length} values`);
+          }
+          values[at[i]] = exact[i];
+        }
+      }
+    } else if (!(values instanceof Float32Array)) values = Float32Array.from(values);   // the shader reads float32
     if (values.length !== H * W) {
       throw new SceneFormatError(`${where}: values hold ${values.length} elements, expected H*W = ${H}*${W} = ${H * W}`);
     }
