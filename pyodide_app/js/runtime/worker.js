@@ -5,6 +5,7 @@
 //   -> {type: "run", id, cellId, code}    <- {type: "stdout", id, text} ... then
 //                                            {type: "result", id, scene: ArrayBuffer|null, stdout, timings}
 //                                            or {type: "error", id, error: {type, message, traceback, line}}
+//                                         <- {type: "crash", reason}: the worker cannot go on (the client replaces it)
 //
 // Example (main thread):
 //   const w = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
@@ -23,6 +24,17 @@ let booting = null;
 /** @type {number | null} id of the run whose stdout is being streamed */
 let currentRun = null;
 
+// A worker that ends itself (Python's `js.close()`) or hits an error outside a run would leave the page
+// waiting for an answer that never comes: say so first, so the client replaces this worker.
+const crash = (reason) => postMessage({ type: "crash", reason: String(reason) });
+const closeWorker = self.close.bind(self);
+self.close = () => {
+  crash("the Python worker closed itself");
+  closeWorker();
+};
+self.addEventListener("error", (ev) => crash(ev.message || "an error outside a run"));
+self.addEventListener("unhandledrejection", (ev) => crash((ev.reason && ev.reason.message) || ev.reason || "an error outside a run"));
+
 const now = () => performance.now();
 const progress = (stage, detail) => postMessage({ type: "progress", stage, detail });
 
@@ -31,20 +43,25 @@ async function boot() {
   const timings = {};
   let t = now();
   progress("runtime", "Downloading the Python runtime");
-  const { loadPyodide } = await import(/* @vite-ignore */ indexURL + "pyodide.mjs");
+  const mod = await import(/* @vite-ignore */ indexURL + "pyodide.mjs");
   timings.import_pyodide_mjs = now() - t;
   t = now();
-  progress("runtime", "Starting Python");
-  const py = await loadPyodide({
+  progress("runtime", "Starting Python, loading numpy and mmcore");
+  // The self-hosted index (its pyodide.mjs exports `version`; the plugin's URL shim does not) lists mmcore in
+  // its lock file: `packages` then downloads and unpacks numpy and mmcore while the interpreter boots, instead
+  // of after it. With the shim, loadPackage below loads them from the Pyodide URL and the site.
+  const selfHosted = typeof mod.version === "string";
+  const py = await mod.loadPyodide({
     indexURL,
     lockFileURL: indexURL + "pyodide-lock.json",
+    ...(selfHosted ? { packages: ["mmcore"] } : {}),
     stdout: (text) => postMessage({ type: "stdout", id: currentRun, text: text + "\n" }),
     stderr: (text) => postMessage({ type: "stdout", id: currentRun, text: text + "\n" }),
   });
   timings.load_pyodide = now() - t;
   t = now();
   progress("packages", "Loading numpy and mmcore");
-  await py.loadPackage("mmcore", {
+  await py.loadPackage("mmcore", {   // nothing left to do when `packages` loaded it
     messageCallback: (msg) => progress("packages", msg),
     errorCallback: (msg) => progress("packages", msg),
   });
