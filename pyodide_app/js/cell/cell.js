@@ -16,6 +16,7 @@ import { shareURL, readShared } from "./share.js";
 import { DEFAULT_DISPLAY } from "../render/display-settings.js";
 import { liveContexts } from "../render/figure.js";
 import { readMmLink, programForLink } from "./mmlink.js";
+import { describeSceneBytes } from "./describe.js";
 
 /** @typedef {"idle" | "loading" | "running" | "ready" | "error"} CellState */
 
@@ -79,12 +80,20 @@ export function mountCell(root, ctx) {
   // -- figure -------------------------------------------------------------------------------------------
   const figure = safeFigure(figureEl, {
     theme: ctx.theme,
-    label: figureEl.getAttribute("aria-label") || `figure ${id}`,
+    // the figure's own text alternative is built from each scene it draws (title and matrices); the
+    // build's label (figureEl's aria-label) is only the fallback before the first scene
+    label: "",
     getCode: () => editor.getCode(),
     codeName: id,
     onStateChange: (kind) => { recordState(kind); },
   }, setStatus);
+  /** The figure element's text alternative follows the scene drawn (role="img": its label is what is read). */
+  const describe = (buffer) => {
+    const text = describeSceneBytes(buffer);
+    if (text) figureEl.setAttribute("aria-label", text);
+  };
   const draw = async (buffer) => {
+    describe(buffer);
     await figure.setScene(buffer);
     if (mounted && !firstFrameMarked) {
       firstFrameMarked = true;
@@ -100,11 +109,17 @@ export function mountCell(root, ctx) {
   };
 
   // -- editor -------------------------------------------------------------------------------------------
-  const editor = createEditor(codeEl, mmLink ? programForLink(mmLink) : loadEdit(id) ?? original, {
+  const saved = mmLink ? { code: null, note: null } : loadEdit(id);
+  let storageNoted = false;   // a storage problem is said once per cell and visit
+  const editor = createEditor(codeEl, mmLink ? programForLink(mmLink) : saved.code ?? original, {
     label: `Python code of cell ${id}`,
     onRun: () => run(),
     onChange: (code) => {
-      if (!mmLink) saveEdit(id, code);
+      const kept = mmLink ? { ok: true } : saveEdit(id, code);
+      if (!kept.ok && !storageNoted && mounted) {
+        storageNoted = true;
+        setStatus(kept.note);
+      }
       ctx.runtime.prewarm(); // the reader is editing: boot Python while they type
     },
   });
@@ -138,7 +153,10 @@ export function mountCell(root, ctx) {
         onStdout: (text) => { if (mounted) appendOutput(text); },
       });
       if (!mounted) return;
-      if (result.scene) await figure.setScene(result.scene);
+      if (result.scene) {
+        describe(result.scene);
+        await figure.setScene(result.scene);
+      }
       if (!mounted) return;
       if (!firstFrameMarked) { firstFrameMarked = true; performance.mark(`mm:first-frame:${id}`); }
       performance.mark(`mm:run-done:${id}`);
@@ -256,6 +274,7 @@ export function mountCell(root, ctx) {
 
   // -- start ---------------------------------------------------------------------------------------------
   setState("idle");
+  if (saved.note) setStatus(saved.note);
   if (mmLink) {
     setStatus("Opening the mm link…");
     run();
