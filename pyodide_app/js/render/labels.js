@@ -46,12 +46,24 @@ void main() {
 const FONT = "600 64px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
 const FONT_PX = 64;
 
+/** A label longer than this is cut (with an ellipsis): a name is text, and its canvas must stay small. */
+export const MAX_LABEL_CHARS = 120;
+/** Widest label canvas (px): below every browser's texture limit. */
+const MAX_CANVAS_W = 4096;
+
+/** The text a label draws: always plain text (fillText never parses markup), cut to MAX_LABEL_CHARS. */
+export function labelText(text) {
+  const t = String(text ?? "").replace(/[\u0000-\u001f\u007f]+/g, " ");
+  return t.length > MAX_LABEL_CHARS ? `${t.slice(0, MAX_LABEL_CHARS - 1)}…` : t;
+}
+
 /** Draw text white-on-transparent into a canvas; returns the canvas and its aspect (width / height). */
 export function textCanvas(text) {
+  text = labelText(text);
   const canvas = document.createElement("canvas");
   const ctx = canvas.getContext("2d");
   ctx.font = FONT;
-  const w = Math.max(1, Math.ceil(ctx.measureText(text).width)) + 16;
+  const w = Math.min(MAX_CANVAS_W, Math.max(1, Math.ceil(ctx.measureText(text).width)) + 16);
   const h = Math.ceil(FONT_PX * 1.3);
   canvas.width = w;
   canvas.height = h;
