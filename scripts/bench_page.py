@@ -2,12 +2,15 @@
 first Run (Python boot and the run itself), cold (fresh browser profile) and warm (reload, HTTP cache kept).
 
 usage: .venv/bin/python scripts/bench_page.py [--site site] [--page tutorial/first-matmul/] [--runs 5]
+       .venv/bin/python scripts/bench_page.py --js [--site site]     (JS bytes each kind of page loads)
 
 Prints one line per run and the medians:
     first_frame   ms from navigation start to `mm:first-frame:<first cell>`
     python_ready  ms from the Run click to `mm:python-ready` (worker + Pyodide + numpy + mmcore); the Run is
                   clicked as soon as the first frame is drawn (python_ready_since_nav: from navigation start)
     run_done      ms from the Run click to `mm:run-done:<cell>` (boot, run, transfer, first frame of the new scene)
+With --js: the JavaScript a text-only page, a figure page and the same page after the reader clicks into
+the code download (sum of the bodies of every .js/.mjs response, raw and gzip -6; `ours`: only assets/mm/).
 Headless Debian Chromium (software WebGL), the site served by http.server on 127.0.0.1, no request leaves
 the machine (host resolver rules; any non-loopback request is reported).
 """
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import gzip
 import http.server
 import json
 import pathlib
@@ -77,16 +81,75 @@ def measure(page, url: str, reload: bool) -> dict:
             "boot_steps": {k: round(v) for k, v in (marks["boot"] or {}).items()}}
 
 
+def text_only_page(site: pathlib.Path) -> str:
+    for page in sorted(site.rglob("index.html")):
+        rel = page.parent.relative_to(site).as_posix()
+        if "assets" not in rel.split("/") and "data-mm-cell" not in page.read_text(encoding="utf-8"):
+            return "" if rel == "." else rel + "/"
+    raise SystemExit(f"no page without cells under {site}")
+
+
+def js_bytes(browser, url: str, edit: bool = False) -> dict:
+    """JS the page downloads in a fresh profile: {raw, gzip, ours_raw, ours_gzip, files}; with ``edit`` the reader
+    then clicks into the first cell's code (the editor loads)."""
+    ctx = browser.new_context(viewport={"width": 1100, "height": 900})
+    bodies: dict[str, bytes] = {}
+
+    def on_response(r):
+        path = r.url.split("?")[0]
+        if path.endswith((".js", ".mjs")) and r.status == 200:
+            try:
+                bodies[r.url] = r.body()
+            except Exception:  # noqa: BLE001 - a response whose body is gone (navigation)
+                pass
+
+    ctx.on("response", on_response)
+    page = ctx.new_page()
+    page.goto(url, wait_until="load")
+    if page.query_selector("[data-mm-cell]"):
+        page.wait_for_selector("[data-mm-live]", timeout=60_000)
+    if edit:
+        page.click("[data-mm-cell] [data-mm-code]")
+        page.wait_for_selector("[data-mm-cell] .cm-editor", timeout=30_000)
+    page.wait_for_timeout(500)
+    ctx.close()
+    mine = {u: b for u, b in bodies.items() if "/assets/mm/" in u}
+    gz = lambda b: len(gzip.compress(b, 6))  # noqa: E731
+    return {"raw": sum(map(len, bodies.values())), "gzip": sum(map(gz, bodies.values())),
+            "ours_raw": sum(map(len, mine.values())), "ours_gzip": sum(map(gz, mine.values())),
+            "files": sorted(u.split("/assets/mm/")[-1] for u in mine)}
+
+
+def main_js(site: pathlib.Path) -> int:
+    from playwright.sync_api import sync_playwright
+
+    server, base = serve(site)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+            for kind, page, edit in (("text-only", text_only_page(site), False),
+                                     ("figure", first_prebuilt_page(site), False),
+                                     ("figure+edit", first_prebuilt_page(site), True)):
+                print(json.dumps({"page": kind, "path": page, **js_bytes(browser, base + page, edit)}), flush=True)
+            browser.close()
+    finally:
+        server.shutdown()
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--site", default=str(REPO / "site"))
     ap.add_argument("--page", default=None, help="page path relative to the site root (default: first with a cell)")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--write", action="store_true", help="record the medians in benchmarks/results.json (the speed page)")
+    ap.add_argument("--js", action="store_true", help="only measure the JS bytes of a text-only and a figure page")
     a = ap.parse_args()
     site = pathlib.Path(a.site)
     if not (site / "assets" / "mm" / "app.js").is_file():
         raise SystemExit(f"{site} is not a built site (no assets/mm/app.js): run `make site` first")
+    if a.js:
+        return main_js(site)
     from playwright.sync_api import sync_playwright
 
     server, base = serve(site)

@@ -3,16 +3,23 @@
 // previous page's cells and mounts every `[data-mm-cell]`; without `document$` it mounts once on
 // DOMContentLoaded. The Python worker (runtime/client.js) is shared and survives page changes.
 //
-// For tests and tools: `window.mmAtlas = {runtime, cells, mountAll}` (cells: Map of cell id -> cell).
+// This entry is small on purpose (esbuild code splitting, scripts/build_js.mjs): the cell and the renderer
+// (three.js) are imported only when a page has cells, and the editor (CodeMirror, cell/editor.js) only when
+// the reader starts editing. On a page with cells, Python boots in the background once the figures are drawn,
+// the page has loaded and the browser is idle (not with Save-Data), so a first Run rarely waits for the boot.
+//
+// For tests and tools: `window.mmAtlas = {runtime, cells, mountAll}` (cells: Map of cell id -> cell;
+// `mountAll()` returns a promise that resolves once the page's cells are mounted).
 //
 // Example (in the browser console): await mmAtlas.cells.get("index-1").run()
 
 import { getRuntime } from "./runtime/client.js";
-import { mountCell } from "./cell/cell.js";
 
-/** @type {Map<string, ReturnType<typeof mountCell>>} */
+/** @type {Map<string, any>} */
 const cells = new Map();
-const runtime = getRuntime();
+const runtime = getRuntime(new URL("./worker.js", import.meta.url));   // beside this bundle
+/** Each mountAll() call supersedes the earlier ones (instant navigation may emit while a chunk loads). */
+let generation = 0;
 
 /** Material's palette: `data-md-color-scheme="slate"` on <body> is dark. */
 function currentTheme() {
@@ -30,19 +37,64 @@ function unmountAll() {
   cells.clear();
 }
 
-function mountAll() {
+async function mountAll() {
+  const mine = ++generation;
   unmountAll();
-  const theme = currentTheme();
-  for (const el of document.querySelectorAll("[data-mm-cell]")) {
+  const els = [...document.querySelectorAll("[data-mm-cell]")];
+  if (els.length) {
+    let mountCell;
     try {
-      const cell = mountCell(/** @type {HTMLElement} */ (el), { runtime, theme });
-      cells.set(cell.id, cell);
+      ({ mountCell } = await import("./cell/cell.js"));
     } catch (err) {
-      console.error(`mm: could not mount cell ${el.getAttribute("data-mm-cell")}`, err);
-      el.setAttribute("data-state", "error");
+      console.error("mm: could not load the cell runtime", err);
+      for (const el of els) el.setAttribute("data-state", "error");
+      return;
     }
+    if (mine !== generation) return;   // the reader navigated on while the chunk loaded
+    const theme = currentTheme();
+    for (const el of els) {
+      if (!el.isConnected) continue;
+      try {
+        const cell = mountCell(/** @type {HTMLElement} */ (el), { runtime, theme });
+        cells.set(cell.id, cell);
+      } catch (err) {
+        console.error(`mm: could not mount cell ${el.getAttribute("data-mm-cell")}`, err);
+        el.setAttribute("data-state", "error");
+      }
+    }
+    bootWhenQuiet(mine);
   }
   window.dispatchEvent(new CustomEvent("mm:mounted", { detail: { cells: [...cells.keys()] } }));
+}
+
+/**
+ * Boot Python in the background on a page with cells, once the page has loaded, its prebuilt figures have
+ * drawn (or 3 s passed) and the browser is idle, so that the boot competes neither with the first paint nor
+ * with the page's own downloads. Skipped when the reader asked to save data.
+ */
+function bootWhenQuiet(mine) {
+  if (runtime.ready || /** @type {any} */ (navigator).connection?.saveData) return;
+  const loaded = document.readyState === "complete"
+    ? Promise.resolve()
+    : new Promise((resolve) => window.addEventListener("load", () => resolve(), { once: true }));
+  const drawn = Promise.race([
+    Promise.all([...cells.values()].filter((c) => c.root.dataset.scene).map((c) => firstFrame(c.id))),
+    new Promise((resolve) => setTimeout(resolve, 3000)),
+  ]);
+  Promise.all([loaded, drawn]).then(() => {
+    if (mine === generation) runtime.prewarm();
+  });
+}
+
+/** Resolves when the performance mark of the cell's first frame exists (or after 3 s). */
+function firstFrame(id) {
+  const name = `mm:first-frame:${id}`;
+  const until = performance.now() + 3000;
+  return new Promise((resolve) => {
+    const poll = () => (performance.getEntriesByName(name).length || performance.now() > until
+      ? resolve() : setTimeout(poll, 50));
+    poll();
+  });
 }
 
 /** Follow the palette toggle: one observer for the whole tab (body survives instant navigation). */
@@ -59,7 +111,7 @@ function watchTheme() {
 function start() {
   watchTheme();
   const doc$ = /** @type {any} */ (window).document$;
-  if (doc$ && typeof doc$.subscribe === "function") doc$.subscribe(() => mountAll());
+  if (doc$ && typeof doc$.subscribe === "function") doc$.subscribe(() => { mountAll(); });
   else mountAll();
 }
 

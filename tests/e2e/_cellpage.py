@@ -51,7 +51,10 @@ def canvas_png(page, cell_id: str) -> bytes:
 
 
 def set_code(page, cell_id: str, code: str) -> None:
-    """Replace the editor's text as a reader would: focus, select all, paste-like insert."""
+    """Replace the editor's text as a reader would: click into the code (the editor loads), select all,
+    paste-like insert."""
+    page.click(f"{cell_sel(cell_id)} [data-mm-code]")
+    page.wait_for_selector(f"{cell_sel(cell_id)} .cm-content")
     page.click(f"{cell_sel(cell_id)} .cm-content")
     page.keyboard.press("Control+a")
     page.keyboard.insert_text(code)
