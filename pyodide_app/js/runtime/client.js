@@ -92,6 +92,8 @@ export class PythonRuntime {
     };
     worker.onerror = (ev) => {
       if (generation !== this.generation) return;
+      ev.preventDefault?.();
+      if (this.isReady) { this.crashed(ev.message || "the Python worker failed"); return; }
       const error = { type: "WorkerError", message: ev.message || "the Python worker failed to start",
                       traceback: ev.message || "", line: null };
       this.failAll(new CellError(error));
@@ -148,6 +150,9 @@ export class PythonRuntime {
       case "boot-error":
         this.failAll(new CellError(msg.error));
         break;
+      case "crash":
+        this.crashed(msg.reason);
+        break;
       case "stdout": {
         const p = this.pending.get(msg.id);
         if (p && p.onStdout) p.onStdout(msg.text);
@@ -162,12 +167,13 @@ export class PythonRuntime {
       case "error": {
         const p = this.pending.get(msg.id);
         this.pending.delete(msg.id);
-        if (p) p.reject(new CellError(msg.error, msg.stdout || ""));
         if (msg.error && msg.error.fatal) {
-          // the interpreter is broken: drop this worker, the next run boots a fresh one
-          this.failAll(new CellError({ type: "FatalError", message: "Python stopped after a fatal error; press Run again",
-                                       traceback: msg.error.traceback || "", line: null }));
+          // the interpreter is broken: say so, drop this worker and start a fresh one
+          if (p) p.reject(new CellError(crashError(msg.error.message, msg.error.traceback), msg.stdout || ""));
+          this.crashed(msg.error.message);
+          break;
         }
+        if (p) p.reject(new CellError(msg.error, msg.stdout || ""));
         break;
       }
       default:
@@ -188,10 +194,27 @@ export class PythonRuntime {
     this.pending.clear();
   }
 
+  /**
+   * The worker crashed (closed itself, a fatal interpreter error, an error outside a run): every run in
+   * flight gets a `WorkerCrash` error that says so, and a fresh worker boots in the background.
+   */
+  crashed(reason) {
+    this.crashCount = (this.crashCount || 0) + 1;
+    this.failAll(new CellError(crashError(reason)));
+    this.boot();
+  }
+
   emitProgress(p) {
     this.lastProgress = p;
     for (const listener of this.progressListeners) listener(p);
   }
+}
+
+/** The error a run gets when the worker crashed under it. */
+function crashError(reason, traceback = "") {
+  const why = String(reason || "the worker stopped").replace(/\s+/g, " ").slice(0, 300);
+  const message = `Python crashed (${why}); a fresh Python is starting: press Run again`;
+  return { type: "WorkerCrash", message, traceback: traceback || message, line: null };
 }
 
 /** @type {PythonRuntime | null} */
