@@ -46,6 +46,19 @@ const SPIN_SPEED = 0.35;          // rad/s of auto-spin
 const DEFAULT_ASPECT = 0.6;       // height / width when the container has no height of its own
 const NO_WEBGL = "This browser cannot draw the 3D figure (WebGL2 is not available). The code above still runs and shows its output.";
 
+/**
+ * A base64 data: URL as a Blob, decoded here: the site's Content-Security-Policy (connect-src 'self')
+ * blocks fetch() of a data: URL.
+ */
+export function dataURLToBlob(url) {
+  const comma = url.indexOf(",");
+  const type = /^data:([^;,]*)/.exec(url)?.[1] || "application/octet-stream";
+  const bin = atob(url.slice(comma + 1));
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return new Blob([bytes], { type });
+}
+
 /** Live figures (for tests and debugging). */
 export const liveFigures = new Set();
 let knownMaxTexture = 0;          // MAX_TEXTURE_SIZE seen by any renderer (for building while detached)
@@ -372,7 +385,7 @@ export function createFigure(container, { theme = "light", label = "", getCode =
       renderer.setPixelRatio(basePixelRatio * resolution.scale);
       renderNow();
     }
-    return (await fetch(url)).blob();
+    return dataURLToBlob(url);
   }
 
   async function downloadPNG() {
