@@ -23,6 +23,9 @@ import { describeSceneBytes } from "./describe.js";
 /** At most this many characters of output are shown (the end is kept). */
 const MAX_OUTPUT = 100_000;
 
+/** At most this many characters in the status line (the output below keeps the whole message). */
+const MAX_STATUS = 300;
+
 /** @param {string} text */
 function clipOutput(text) {
   return text.length > MAX_OUTPUT ? `… (earlier output cut)\n${text.slice(-MAX_OUTPUT)}` : text;
@@ -56,7 +59,12 @@ export function mountCell(root, ctx) {
   const cleanups = [];
 
   const setState = (/** @type {CellState} */ s) => { root.dataset.state = s; };
-  const setStatus = (text) => { if (statusEl) statusEl.textContent = text; };
+  /** The status line is one short line: a long message (e.g. an error quoting a whole link) is cut. */
+  const setStatus = (text) => {
+    if (!statusEl) return;
+    const t = String(text ?? "");
+    statusEl.textContent = t.length > MAX_STATUS ? `${t.slice(0, MAX_STATUS - 1)}…` : t;
+  };
   const setOutput = (text, isError = false) => {
     if (!outputEl) return;
     outputEl.textContent = clipOutput(text);
