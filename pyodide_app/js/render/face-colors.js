@@ -58,13 +58,24 @@ function colorTable(viz) {
  */
 export function faceColorBytes(values, length, colorRange, viz) {
   const out = new Uint32Array(Math.max(length, values.length, 1));
+  faceColorsInto(out, values, 0, values.length, colorRange, viz);
+  return new Uint8Array(out.buffer);
+}
+
+/**
+ * The packed colours of values[start, end) into out[start, end) (little-endian RGBA as Uint32), so that
+ * a large face can be coloured in slices between frames (face-mesh.js).
+ * @param {Uint32Array} out @param {Float32Array} values @param {number} start @param {number} end
+ * @param {[number, number]} colorRange @param {object} viz
+ */
+export function faceColorsInto(out, values, start, end, colorRange, viz) {
   const table = colorTable(viz);
   const [absmin, absmax] = colorRange;
   const invDiff = absmax > absmin ? 1 / (absmax - absmin) : 0;
   const steps = LUT_STEPS - 1;
   const minL = Math.max(viz.min_light, 1e-5), maxL = Math.max(viz.max_light, minL);
   const neg = LUT_STEPS;
-  for (let i = 0, n = values.length; i < n; i++) {
+  for (let i = start; i < end; i++) {
     const x = values[i];
     if (x === 0) continue;
     const ax = Math.abs(x);
@@ -81,5 +92,4 @@ export function faceColorBytes(values, length, colorRange, viz) {
       out[i] = table[(x < 0 ? neg : 0) + steps];
     }
   }
-  return new Uint8Array(out.buffer);
 }

@@ -268,7 +268,10 @@ function exactColorOnPatch(material) {
     enumerable: true,
     get: () => source,
     set: (src) => {
-      if (src !== source) material.defines.EXACT_COLOR = 1;
+      if (src !== source) {
+        material.defines.EXACT_COLOR = 1;
+        material.userData.patched = true;
+      }
       source = src;
     },
   });

@@ -354,7 +354,8 @@ export function createFigure(container, { theme = "light", label = "", getCode =
     shell.buttons.mm.disabled = !mmLink();
     if (webglFailed) return;
     clearContent();
-    content = createSceneContent(decoded, palette, renderer ? renderer.capabilities.maxTextureSize : (knownMaxTexture || 4096));
+    content = createSceneContent(decoded, palette, renderer ? renderer.capabilities.maxTextureSize : (knownMaxTexture || 4096),
+                                 { onColors: () => requestRender() });
     three.add(content.group);
     hover?.setFaces(content.faceMeshes(), content.group, decoded.gap);
     applyDisplay();

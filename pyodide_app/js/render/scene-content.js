@@ -14,15 +14,41 @@ import { createGuides } from "./guides.js";
 import { createLabels } from "./labels.js";
 
 /**
+ * Elements of a scene whose colour textures are computed before its first frame; the faces past this budget
+ * are drawn first with the shader's own colour rule and get their textures in slices afterwards (face-mesh.js).
+ */
+export const SYNC_COLORS = 1 << 20;
+
+/**
  * @param {import("./scene-decode.js").DecodedScene} scene
  * @param {object} palette themes.js palette
  * @param {number} maxTextureSize the renderer's MAX_TEXTURE_SIZE (wider matrices are wrapped)
+ * @param {{onColors?: () => void}} [opts] onColors: a deferred colour texture is in use (draw again)
  */
-export function createSceneContent(scene, palette, maxTextureSize) {
+export function createSceneContent(scene, palette, maxTextureSize, { onColors } = {}) {
   const group = new THREE.Group();
   group.name = "scene";
   group.position.fromArray(scene.center || [0, 0, 0]);
-  const faces = scene.faces.map((face) => createFaceMesh(face, scene, palette, maxTextureSize));
+  // Colours of the first SYNC_COLORS elements now; those of larger scenes after the first frame, in slices
+  let budget = SYNC_COLORS;
+  const faces = scene.faces.map((face) => {
+    const n = face.values.length;
+    const deferColors = n > budget;
+    if (!deferColors) budget -= n;
+    return createFaceMesh(face, scene, palette, maxTextureSize, { deferColors });
+  });
+  let live = true;
+  const deferred = faces.filter((f) => !f.colors);
+  if (deferred.length) {
+    // after the first frame (the next animation frame, then a task), largest faces first
+    deferred.sort((a, b) => b.texture.image.data.length - a.texture.image.data.length);
+    requestAnimationFrame(() => setTimeout(async () => {
+      for (const f of deferred) {
+        if (!live) return;
+        if (await f.computeColors() && live) onColors?.();
+      }
+    }, 0));
+  }
   for (const f of faces) group.add(f.mesh);
   const deco = createGuides(scene.guides, scene.arrows, palette);
   const labels = createLabels(scene.labels, palette);
@@ -38,6 +64,7 @@ export function createSceneContent(scene, palette, maxTextureSize) {
       labels.setPalette(p);
     },
     dispose() {
+      live = false;
       group.removeFromParent();
       for (const f of faces) f.dispose();
       deco.dispose();
