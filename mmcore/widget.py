@@ -15,9 +15,10 @@ State you can set or read from Python:
 * ``w.camera`` is ``{"position": [x, y, z], "target": [...], "up": [...]}``, updated when the reader
   ends a camera move; assigning it moves the camera;
 * ``w.view = "front"`` (or ``"top"``, ``"left"``, ``"isometric"``) frames the figure from that side;
-* ``w.screenshot()`` returns the figure as PNG bytes. It round-trips through the frontend (the
-  browser draws the PNG), so it needs a live view of the widget; without one it raises
-  ``TimeoutError`` after ``timeout`` seconds, saying so.
+* ``png = await w.screenshot()`` gives the figure as PNG bytes. It round-trips through the frontend
+  (the browser draws the PNG), so it needs a live view of the widget, and it is awaited so that the
+  kernel can take the answer while the cell waits (ipykernel >= 7.4 dispatches widget messages during
+  an awaiting cell). Without a frontend it raises ``TimeoutError`` after ``timeout`` seconds, saying so.
 
 Where no kernel runs the JavaScript (nbconvert's HTML, a notebook viewer), the output's ``text/html``
 (which ``jupyter nbconvert --to mm-html`` prefers to the widget view; plain ``--to html`` loads the
@@ -30,7 +31,7 @@ Example (in a notebook):
     >>> A = mmcore.matrix("A", 8, 6, init="rows")
     >>> from mmcore.widget import figure
     >>> w = figure(A @ mmcore.matrix("B", 6, 4), height=360)   # doctest: +SKIP
-    >>> w.view = "front"; w.step = 3; png = w.screenshot()                   # doctest: +SKIP
+    >>> w.view = "front"; w.step = 3; png = await w.screenshot()             # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -40,8 +41,6 @@ import html
 import json
 import os
 import pathlib
-import threading
-import time
 import uuid
 from typing import Any
 
@@ -119,7 +118,7 @@ def static_html(figure: Any, *, height: int = 420, theme: str = "light", step: i
         f"  var el = document.getElementById({json.dumps(fid)});\n"
         "  if (!el || !window.mmAtlasWidget) return;\n"
         "  el.removeChild(el.querySelector('.mm-static__note'));\n"
-        f"  window.mmAtlasWidget.mountStatic(el, {json.dumps(base64.b64encode(scene).decode('ascii'))},"
+        f"  (window.mmAtlasWidget.default || window.mmAtlasWidget).mountStatic(el, {json.dumps(base64.b64encode(scene).decode('ascii'))},"
         f" {json.dumps(options)});\n"
         "})();</script>\n"
     )
@@ -180,8 +179,7 @@ def _widget_class():
                 kwargs["scene"] = _scene_bytes(figure)
                 kwargs.setdefault("label", _label(kwargs["scene"]))
             super().__init__(**kwargs)
-            self._replies: dict[str, tuple] = {}
-            self._reply_event = threading.Event()
+            self._pending: dict[str, tuple] = {}    # screenshot id -> (event loop, future)
             self.on_msg(self._on_frontend_msg)
 
         @traitlets.validate("view")
@@ -202,33 +200,34 @@ def _widget_class():
             self.label = _label(self.scene)
 
         def _on_frontend_msg(self, _widget, content, buffers):
-            if isinstance(content, dict) and content.get("type") == "screenshot":
-                self._replies[content.get("id")] = (content.get("error"), bytes(buffers[0]) if buffers else None)
-                self._reply_event.set()
+            if isinstance(content, dict) and content.get("type") == "screenshot" and content.get("id") in self._pending:
+                loop, future = self._pending[content["id"]]
+                answer = (content.get("error"), bytes(buffers[0]) if buffers else None)
+                loop.call_soon_threadsafe(lambda: future.done() or future.set_result(answer))
 
-        def screenshot(self, scale: float = 2, timeout: float = 10.0) -> bytes:
-            """The figure as PNG bytes at ``scale`` × the screen's resolution.
+        async def screenshot(self, scale: float = 2, timeout: float = 10.0) -> bytes:
+            """The figure as PNG bytes at ``scale`` × the screen's resolution: ``png = await w.screenshot()``.
 
-            The browser draws it, so a view of this widget must be live in a frontend; without one
-            (a script, nbclient, a closed notebook) this raises ``TimeoutError`` after ``timeout`` s.
+            The browser draws it, so a view of this widget must be live in a frontend; the kernel
+            takes the answer while the cell awaits (a blocking wait would hold the message loop).
+            Without a frontend (a script, nbclient) this raises ``TimeoutError`` after ``timeout`` s.
             """
+            import asyncio
+
+            loop = asyncio.get_running_loop()
             req = uuid.uuid4().hex
-            self.send({"type": "screenshot", "id": req, "scale": scale})
-            deadline = time.monotonic() + timeout
-            poll = _ui_poller()
+            future = loop.create_future()
+            self._pending[req] = (loop, future)
             try:
-                while req not in self._replies and time.monotonic() < deadline:
-                    poll()
-                    self._reply_event.wait(0.05)
-                    self._reply_event.clear()
-            finally:
-                poll.close()
-            if req not in self._replies:
+                self.send({"type": "screenshot", "id": req, "scale": scale})
+                error, png = await asyncio.wait_for(future, timeout)
+            except asyncio.TimeoutError:
                 raise TimeoutError(
                     f"MMWidget.screenshot: no answer from the frontend in {timeout:g} s. The PNG is drawn by the "
                     "browser, so the widget must be displayed in a live notebook view (JupyterLab, Notebook 7, VS "
-                    "Code); in a script, nbclient or nbconvert there is no frontend to draw it.")
-            error, png = self._replies.pop(req)
+                    "Code); in a script, nbclient or nbconvert there is no frontend to draw it.") from None
+            finally:
+                self._pending.pop(req, None)
             if error or not png:
                 raise RuntimeError(f"MMWidget.screenshot: the frontend could not draw the figure: {error}")
             return png
@@ -243,34 +242,6 @@ def _widget_class():
 
     _WIDGET_CLASS = MMWidget
     return MMWidget
-
-
-class _Poller:
-    """Lets a waiting cell process the frontend's messages (jupyter-ui-poll, when installed)."""
-
-    def __init__(self):
-        self._ctx = self._poll = None
-        if not _in_kernel():
-            return
-        try:
-            from jupyter_ui_poll import ui_events
-        except ImportError:
-            return
-        self._ctx = ui_events()
-        self._poll = self._ctx.__enter__()
-
-    def __call__(self):
-        if self._poll is not None:
-            self._poll(10)
-
-    def close(self):
-        if self._ctx is not None:
-            self._ctx.__exit__(None, None, None)
-            self._ctx = None
-
-
-def _ui_poller() -> _Poller:
-    return _Poller()
 
 
 def figure_widget(figure: Any = None, **kwargs):

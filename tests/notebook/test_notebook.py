@@ -34,7 +34,7 @@ CELLS = [
     "w.step = 5\n"
     "w",
     # no frontend under nbclient: screenshot times out with the explanation
-    "try:\n    w.screenshot(timeout=0.5)\nexcept TimeoutError as e:\n    print('TIMEOUT', e)",
+    "try:\n    await w.screenshot(timeout=0.5)\nexcept TimeoutError as e:\n    print('TIMEOUT', e)",
     "print(sorted(w.trait_names(sync=True)), w.step, w.view, len(w.scene) > 1000)",
 ]
 
@@ -67,7 +67,7 @@ def test_expression_and_widget_display_as_widget_with_html_fallback(executed):
         data = _data(cell)
         assert WIDGET_VIEW in data and data[WIDGET_VIEW]["model_id"]
         html = data["text/html"]
-        assert "mmAtlasWidget.mountStatic" in html and "mm-static__note" in html
+        assert "mmAtlasWidget).mountStatic(el" in html and "mm-static__note" in html
         assert "http://" not in html.split("<script>")[0] and "cdn" not in html.lower().split("<script>")[0]
     assert _data(executed.cells[0])["text/plain"] == "<MatMul A @ B 8×4>"
     state = executed.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
@@ -117,7 +117,7 @@ def test_exported_html_draws_offline_in_chromium(executed, tmp_path):
     body, _ = HTMLExporter().from_notebook_node(executed)
     out = tmp_path / "figures.html"
     out.write_text(body, encoding="utf-8")
-    assert body.count("window.mmAtlasWidget.mountStatic") == 2
+    assert body.count("window.mmAtlasWidget).mountStatic(el") == 2
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:

@@ -7,11 +7,11 @@
  * Model traits read here: `scene` (wire-format v1 bytes, a DataView), `height` (px), `label`,
  * `theme` ("light" | "dark"), `step` (animation step, or -1: leave it to the player), `camera`
  * ({position, target, up} or {}), `view` ("front" | "top" | "left" | "isometric" | "" ).
- * Written back: `camera` at the end of each camera move. Custom message {type: "screenshot", id, scale}
+ * Written back: `camera` after the first frame, each camera move, view button and `view` change. Custom message {type: "screenshot", id, scale}
  * is answered with {type: "screenshot", id} and the PNG bytes as one buffer (or {type: "screenshot", id, error}).
  *
  * @example
- *   import widget from "./widget/index.js";
+ *   import widget from "./widget/index.js";   // anywidget reads the default export
  *   widget.render({ model, el });   // model: anywidget's model (or any {get, set, on, off, save_changes, send})
  */
 import { createFigure as createPlainFigure } from "../render/figure.js";
@@ -34,7 +34,7 @@ function sameCamera(a, b) {
 }
 
 /** Mount one figure in `el`; returns the cleanup function anywidget calls when the view goes away. */
-export function render({ model, el }) {
+function render({ model, el }) {
   const box = document.createElement("div");
   box.className = "mm-widget";
   box.style.position = "relative";
@@ -56,14 +56,16 @@ export function render({ model, el }) {
         console.error(err);
       }
     },
-    onStateChange: (kind) => {
-      if (kind !== "camera") return;
-      const cam = fig.getState().camera;
-      lastCamera = cam;
-      model.set("camera", cam);
-      model.save_changes();
-    },
+    onStateChange: () => syncCamera(),
   });
+  // The camera back to Python after every move, view button or `view` change, and the first frame.
+  function syncCamera() {
+    const cam = fig.getState().camera;
+    if (sameCamera(cam, lastCamera)) return;
+    lastCamera = cam;
+    model.set("camera", cam);
+    model.save_changes();
+  }
   player = createPlayer(fig, box, { key: "widget", urlState: false });
 
   let ready = Promise.resolve();
@@ -74,6 +76,7 @@ export function render({ model, el }) {
   const applyView = () => {
     const view = model.get("view");
     if (VIEWS.has(view)) fig.action(view);
+    syncCamera();
   };
   const loadScene = () => {
     const buf = sceneBuffer(model.get("scene"));
@@ -81,6 +84,7 @@ export function render({ model, el }) {
     ready = fig.setScene(buf).then(() => {
       applyCamera();
       applyView();
+      syncCamera();
       box.dataset.mmReady = "true";
     }).catch((err) => {
       console.error(err);
@@ -153,4 +157,4 @@ export function mountStatic(el, sceneBase64, options = {}) {
   return render({ model: staticModel({ height: 420, label: "", theme: "light", step: -1, camera: {}, view: "", ...options, scene: bytes }), el });
 }
 
-export default { render };
+export default { render, mountStatic };
