@@ -85,18 +85,33 @@ def sensitivity_ranges(absmax: float, absmin: float, global_absmax: float,
     return out
 
 
-def _steps(ax: np.ndarray, lo: float, hi: float) -> np.ndarray:
-    """Colour-table step of |x| (float64) in [lo, hi]; -1 where the value is coloured exactly."""
+_CHUNK = 1 << 15   # elements per block: the float64 scratch stays in the CPU cache
+
+
+def _steps(ax: np.ndarray, lo: float, hi: float, out: np.ndarray | None = None) -> np.ndarray:
+    """Colour-table step of |x| (float64) in [lo, hi], written to ``out``: the renderer's
+    ``floor(sqrt(clamp(rel, 0, 1)) * 1023 + 0.5)``, the same double operations."""
     inv = 1.0 / (hi - lo) if hi > lo else 0.0
-    rel = ax - lo
-    rel *= inv
-    out = np.clip(rel, 0.0, 1.0)
-    np.sqrt(out, out=out)
-    out *= LUT_STEPS - 1
-    out += 0.5
-    np.floor(out, out=out)
-    out[rel > 1.0001] = -1.0
-    return out
+    if lo:
+        t = np.subtract(ax, lo, out=out)
+        t *= inv
+        np.maximum(t, 0.0, out=t)
+    else:
+        t = np.multiply(ax, inv, out=out)
+    np.minimum(t, 1.0, out=t)
+    np.sqrt(t, out=t)
+    t *= LUT_STEPS - 1
+    t += 0.5
+    return np.floor(t, out=t)
+
+
+def _past_end(ax: np.ndarray, ranges) -> bool:
+    """True when a finite |x| lies past a range's end by more than the renderer's 1e-4 (coloured exactly)."""
+    for lo, hi in ranges:
+        inv = 1.0 / (hi - lo) if hi > lo else 0.0
+        if (float(np.max(ax, initial=0.0)) - lo) * inv > 1.0001:
+            return True
+    return False
 
 
 def compact_values(values: np.ndarray, ranges: list[tuple[float, float]]):
@@ -104,33 +119,51 @@ def compact_values(values: np.ndarray, ranges: list[tuple[float, float]]):
     ``values`` (float32) for every range in ``ranges``, except at ``indices`` (int32, flat,
     usually about 1 %: the ranges' class boundaries leave no float16 between them), where the
     exact values follow; or None when the face must stay float32 (a value past float16's range
-    or past a colour range's end, which the renderer colours exactly)."""
+    or past a colour range's end, which the renderer colours exactly). Works a cache-sized block
+    at a time with reused scratch arrays (no temporaries the size of the face)."""
     x = np.ascontiguousarray(values, dtype=np.float32).reshape(-1)
+    n = x.size
     with np.errstate(all="ignore"):
-        ax = np.abs(x.astype(np.float64))
-        fin = np.isfinite(ax)
-        if x.size and float(np.max(ax, where=fin, initial=0.0)) > _F16_MAX:
+        ax32 = np.abs(x)
+        fin = np.isfinite(ax32)
+        all_finite = bool(fin.all())
+        top = float(np.max(ax32, where=fin, initial=0.0))
+        if top > _F16_MAX or _past_end(np.array([top]), ranges):
             return None
         h = x.astype(np.float16)
-        ah = np.abs(h.astype(np.float64))
-        bad = (ah == 0) != (ax == 0)
-        steps = []
-        for lo, hi in ranges:
-            sx = _steps(ax, lo, hi)
-            if np.any((sx < 0) & fin):
-                return None
-            steps.append(sx)
-            bad |= _steps(ah, lo, hi) != sx
-        bad &= fin
-        idx = np.flatnonzero(bad)
+        size = min(n, _CHUNK)
+        ax, ah, sx, sh = (np.empty(size) for _ in range(4))
+        neq = np.empty(size, dtype=bool)
+        bad_parts = []
+        for start in range(0, n, _CHUNK):
+            stop = min(n, start + _CHUNK)
+            m = stop - start
+            a, b, s1, s2, ne = ax[:m], ah[:m], sx[:m], sh[:m], neq[:m]
+            np.abs(x[start:stop], out=a)
+            np.abs(h[start:stop], out=b)
+            if not all_finite:
+                keep = fin[start:stop]
+                a[~keep] = 0.0
+                b[~keep] = 0.0
+            bad = np.not_equal(a == 0, b == 0)
+            b_top = float(b.max())
+            for lo, hi in ranges:
+                np.not_equal(_steps(a, lo, hi, s1), _steps(b, lo, hi, s2), out=ne)
+                bad |= ne
+                inv = 1.0 / (hi - lo) if hi > lo else 0.0
+                if (b_top - lo) * inv > 1.0001:       # rounded up past the range's end: coloured exactly
+                    bad |= (b - lo) * inv > 1.0001
+            found = np.flatnonzero(bad)
+            if found.size:
+                bad_parts.append(found + start)
+        idx = np.concatenate(bad_parts) if bad_parts else np.zeros(0, dtype=np.intp)
         if idx.size:
             xb, hb = x[idx], h[idx]
             towards = np.where(hb.astype(np.float32) > xb, -np.inf, np.inf).astype(np.float16)
             other = np.nextafter(hb, towards)
-            ao = np.abs(other.astype(np.float64))
-            ok = (ao == 0) == (ax[idx] == 0)
-            for (lo, hi), sx in zip(ranges, steps):
-                ok &= _steps(ao, lo, hi) == sx[idx]
+            ok = np.ones(idx.size, dtype=bool)
+            for lo, hi in ranges:
+                ok &= color_classes(other, lo, hi) == color_classes(xb, lo, hi)
             h[idx[ok]] = other[ok]
             idx = idx[~ok]
     return h.reshape(np.shape(values)), idx.astype(np.int32), x[idx]
