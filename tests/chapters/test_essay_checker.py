@@ -9,8 +9,12 @@ from mmcore._params import params_to_expr
 from ._essay import cases, check_positions, check_structure
 
 
-def test_every_case_matches_itself():
-    for cid, case in cases().items():
+SAMPLE = ("blog00", "blog15", "blog23", "blog28", "blog47", "blog57", "blog59")   # every kind; all 40 run in tests/engine
+
+
+def test_mms_own_figures_match_themselves():
+    for cid in SAMPLE:
+        case = cases()[cid]
         scene = mmcore.layout(params_to_expr(case["params"]))
         check_positions(scene, case)
         check_structure(scene, case)

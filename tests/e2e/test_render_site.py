@@ -41,7 +41,7 @@ def test_prebuilt_figure_is_drawn_with_legend_and_buttons(page, site_url):
     for action in ("fit", "reset", "front", "top", "left", "isometric", "spin", "png"):
         assert page.locator(f'{fig} button[data-fig-action="{action}"]').count() == 1
     label = page.get_attribute(f"{fig} canvas", "aria-label")
-    assert "A 16×12" in label and "B 12×16" in label
+    assert "x 24×16" in label and "W1 16×40" in label and "W2 40×16" in label   # the hero: x @ W1 @ W2
     assert not [e for e in page.mm_errors if "WebGL" in e and "GPU stall" not in e]
 
 
