@@ -2,6 +2,8 @@
 first Run (Python boot and the run itself), cold (fresh browser profile) and warm (reload, HTTP cache kept).
 
 usage: .venv/bin/python scripts/bench_page.py [--site site] [--page tutorial/first-matmul/] [--runs 5]
+           [--idle-boot] [--read-ms 5000] [--throttle 20,40]   (a reader who reads first; a slower network;
+                                                                these variants are never --write'n)
        .venv/bin/python scripts/bench_page.py --js [--site site]     (JS bytes each kind of page loads)
 
 Prints one line per run and the medians:
@@ -58,7 +60,8 @@ def first_prebuilt_page(site: pathlib.Path) -> str:
     raise SystemExit(f"no page with a prebuilt cell under {site}")
 
 
-def measure(page, url: str, reload: bool) -> dict:
+def measure(page, url: str, reload: bool, read_ms: int = 0) -> dict:
+    """One visit; ``read_ms``: the reader reads that long after the first frame before clicking Run."""
     if reload:
         page.reload(wait_until="load")
     else:
@@ -67,6 +70,8 @@ def measure(page, url: str, reload: bool) -> dict:
     page.wait_for_function("(n) => performance.getEntriesByName(n).length > 0", arg=f"mm:first-frame:{cell}",
                            timeout=60_000)
     first_frame = page.evaluate("(n) => performance.getEntriesByName(n)[0].startTime", f"mm:first-frame:{cell}")
+    if read_ms:
+        page.wait_for_timeout(read_ms)
     clicked = page.evaluate("""(id) => { const t = performance.now();
         document.querySelector(`[data-mm-cell="${id}"] button[data-action="run"]`).click(); return t; }""", cell)
     page.wait_for_function("(n) => performance.getEntriesByName(n).length > 0", arg=f"mm:run-done:{cell}",
@@ -79,6 +84,15 @@ def measure(page, url: str, reload: bool) -> dict:
             "python_ready_since_nav": round(marks["ready"]),
             "run_done": round(marks["done"] - clicked), "state": marks["state"],
             "boot_steps": {k: round(v) for k, v in (marks["boot"] or {}).items()}}
+
+
+def throttle(ctx, page, spec: str) -> None:
+    """Emulate a network on ``page`` (and its workers): "MBIT,RTT_MS", e.g. "20,40"."""
+    mbit, rtt = (float(v) for v in spec.split(","))
+    cdp = ctx.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": rtt,
+             "downloadThroughput": mbit * 1e6 / 8, "uploadThroughput": mbit * 1e6 / 8})
 
 
 def text_only_page(site: pathlib.Path) -> str:
@@ -144,6 +158,11 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--write", action="store_true", help="record the medians in benchmarks/results.json (the speed page)")
     ap.add_argument("--js", action="store_true", help="only measure the JS bytes of a text-only and a figure page")
+    ap.add_argument("--idle-boot", action="store_true",
+                    help="let the page boot Python in the background once loaded (app.js skips it under automation)")
+    ap.add_argument("--read-ms", type=int, default=0, help="wait this long after the first frame before clicking Run")
+    ap.add_argument("--throttle", default="", metavar="MBIT,RTT_MS",
+                    help="emulate a network (download Mbit/s, round trip ms) through the DevTools protocol")
     a = ap.parse_args()
     site = pathlib.Path(a.site)
     if not (site / "assets" / "mm" / "app.js").is_file():
@@ -163,9 +182,13 @@ def main() -> int:
                 ctx = browser.new_context(viewport={"width": 1100, "height": 900})  # fresh profile: empty cache
                 ctx.on("request", lambda r: external.append(r.url)
                        if not re.match(r"^(http://127\.0\.0\.1|data:|blob:)", r.url) else None)
+                if a.idle_boot:
+                    ctx.add_init_script("try { localStorage.setItem('mm:boot', 'idle'); } catch (e) {}")
                 page = ctx.new_page()
+                if a.throttle:
+                    throttle(ctx, page, a.throttle)
                 for kind in ("cold", "warm"):
-                    row = measure(page, url, reload=(kind == "warm"))
+                    row = measure(page, url, reload=(kind == "warm"), read_ms=a.read_ms)
                     rows[kind].append(row)
                     print(f"run {i + 1} {kind}: {json.dumps(row)}", flush=True)
                 ctx.close()
@@ -178,7 +201,7 @@ def main() -> int:
         keys = ("first_frame", "python_ready", "python_ready_since_nav", "run_done")
         med = medians[kind] = {k: statistics.median(r[k] for r in rs) for k in keys}
         print(f"{kind:5s} " + "   ".join(f"{k} {med[k]:6.0f}" for k in keys))
-    if a.write and not external:
+    if a.write and not external and not (a.idle_boot or a.read_ms or a.throttle):
         from bench_results import record
         record("page", {"page": url[len(base):], "runs": a.runs, **medians})
     print(f"external requests: {len(external)}" + (f" {external[:5]}" if external else ""))

@@ -5,8 +5,8 @@
 //
 // This entry is small on purpose (esbuild code splitting, scripts/build_js.mjs): the cell and the renderer
 // (three.js) are imported only when a page has cells, and the editor (CodeMirror, cell/editor.js) only when
-// the reader starts editing. On a page with cells, Python boots in the background once the figures are drawn,
-// the page has loaded and the browser is idle (not with Save-Data), so a first Run rarely waits for the boot.
+// the reader starts editing. On a page with cells, Python boots in the background once the page has loaded and
+// the main thread is idle (not with Save-Data), so a first Run rarely waits for the boot.
 //
 // For tests and tools: `window.mmAtlas = {runtime, cells, mountAll}` (cells: Map of cell id -> cell;
 // `mountAll()` returns a promise that resolves once the page's cells are mounted).
@@ -68,32 +68,25 @@ async function mountAll() {
 }
 
 /**
- * Boot Python in the background on a page with cells, once the page has loaded, its prebuilt figures have
- * drawn (or 3 s passed) and the browser is idle, so that the boot competes neither with the first paint nor
- * with the page's own downloads. Skipped when the reader asked to save data.
+ * Boot Python in the background on a page with cells, once the page has loaded (its scripts, styles and
+ * pictures) and the main thread is idle: the worker then downloads and starts Python on its own thread while
+ * the figures draw, so a Run rarely waits. Skipped when the reader asked to save data, and in a browser driven
+ * by automation (navigator.webdriver: crawlers, tests) unless `localStorage["mm:boot"]` is "idle" (the
+ * benchmarks and tests/e2e/test_boot_page.py set it).
  */
 function bootWhenQuiet(mine) {
-  if (runtime.ready || /** @type {any} */ (navigator).connection?.saveData) return;
+  const nav = /** @type {any} */ (navigator);
+  if (runtime.ready || nav.connection?.saveData) return;
+  if (nav.webdriver) {
+    let wanted = null;
+    try { wanted = localStorage.getItem("mm:boot"); } catch { /* storage blocked */ }
+    if (wanted !== "idle") return;
+  }
   const loaded = document.readyState === "complete"
     ? Promise.resolve()
     : new Promise((resolve) => window.addEventListener("load", () => resolve(), { once: true }));
-  const drawn = Promise.race([
-    Promise.all([...cells.values()].filter((c) => c.root.dataset.scene).map((c) => firstFrame(c.id))),
-    new Promise((resolve) => setTimeout(resolve, 3000)),
-  ]);
-  Promise.all([loaded, drawn]).then(() => {
-    if (mine === generation) runtime.prewarm();
-  });
-}
-
-/** Resolves when the performance mark of the cell's first frame exists (or after 3 s). */
-function firstFrame(id) {
-  const name = `mm:first-frame:${id}`;
-  const until = performance.now() + 3000;
-  return new Promise((resolve) => {
-    const poll = () => (performance.getEntriesByName(name).length || performance.now() > until
-      ? resolve() : setTimeout(poll, 50));
-    poll();
+  loaded.then(() => {
+    if (mine === generation) runtime.prewarm();   // requestIdleCallback inside
   });
 }
 
