@@ -58,6 +58,7 @@ def test_wheel_holds_the_runtime_and_the_sorter_not_the_site_weights(wheel):
     assert "pyodide_app/plugin.py" in names and "mmcore/widget.py" in names
     assert {"pyodide_app/static/mm/app.js", "pyodide_app/static/mm/worker.js", "pyodide_app/static/mm/mm.css",
             "pyodide_app/static/mm/widget.js", "pyodide_app/static/mm/widget-static.js"} <= set(names)
+    assert any(n.startswith("pyodide_app/static/mm/chunks/") and n.endswith(".js") for n in names)   # split app.js
     index = [n for n in names if n.startswith("pyodide_app/static/pyodide/0.27.7/")]
     assert {n.rsplit("/", 1)[1] for n in index} >= {"pyodide.mjs", "pyodide.asm.wasm", "python_stdlib.zip",
                                                      "pyodide-lock.json"}
