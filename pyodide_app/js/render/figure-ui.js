@@ -52,7 +52,7 @@ export const BUTTONS = [
   ["front", "Front", "View from the front"],
   ["top", "Top", "View from the top"],
   ["left", "Left", "View from the left"],
-  ["isometric", "Iso", "Isometric view"],
+  ["isometric", "Iso", "Iso: isometric view"],
   ["spin", "Spin", "Auto-spin (space bar)"],
   ["png", "PNG", "Save the figure as a PNG image (2x)"],
   ["code", "Code", "Save the figure's Python code as a .py file"],
