@@ -95,7 +95,7 @@ export function mountCell(root, ctx) {
     codeName: id,
     onStateChange: (kind) => { recordState(kind); },
   }, setStatus);
-  /** The figure element's text alternative follows the scene drawn (role="img": its label is what is read). */
+  /** The figure element's text alternative (its aria-label) follows the scene drawn. */
   const describe = (buffer) => {
     const text = describeSceneBytes(buffer);
     if (text) figureEl.setAttribute("aria-label", text);
@@ -131,6 +131,10 @@ export function mountCell(root, ctx) {
       ctx.runtime.prewarm(); // the reader is editing: boot Python while they type
     },
   });
+  // The live figure holds focusable controls (its toolbar, the figure itself), which role="img" must not:
+  // it becomes a named group; the canvas inside is the image with the text alternative.
+  figureEl.setAttribute("role", "group");
+  if (outputEl) outputEl.tabIndex = 0;   // long output scrolls: reachable with the keyboard
   root.classList.add("mm-cell--live");
   root.dataset.mmLive = "true";
 
