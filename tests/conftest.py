@@ -26,7 +26,7 @@ if str(REPO) not in sys.path:  # mmcore and pyodide_app import from the work tre
 
 SITE = REPO / "site"
 SITE_STAMP = REPO / ".cache" / "stamps" / "site"
-SITE_INPUTS = ("benchmarks", "docs", "mmcore", "pyodide_app/js", "pyodide_app/css", "pyodide_app/hook.py", "mkdocs.yml",
+SITE_INPUTS = ("benchmarks", "pyodide_app/plugin.py", "pyodide_app/speed_hook.py", "docs", "mmcore", "pyodide_app/js", "pyodide_app/css", "pyodide_app/hook.py", "mkdocs.yml",
                "pyproject.toml", "scripts/build_site.sh", "scripts/build_pyodide.py", "scripts/build_js.mjs")
 
 
