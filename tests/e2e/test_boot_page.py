@@ -2,9 +2,6 @@
 loaded and the main thread is idle, without any click; never on a page without cells. Under automation
 (navigator.webdriver) app.js only does it when `localStorage["mm:boot"]` is "idle", so these tests set it; the other
 e2e tests keep the default (no background boot).
-
-The worker loads numpy and mmcore while the interpreter starts (`packages` of loadPyodide, runtime/worker.js), so
-the boot timings report no separate package step.
 """
 
 from __future__ import annotations
@@ -43,7 +40,7 @@ def test_python_boots_in_the_background_on_a_page_with_cells(loads, site_url, pa
     page.wait_for_function("() => performance.getEntriesByName('mm:python-ready').length > 0", timeout=180_000)
     assert page.evaluate("mmAtlas.runtime.bootCount") == 1
     steps = page.evaluate("mmAtlas.runtime.bootTimings")
-    assert steps["load_packages"] < 500, steps   # numpy and mmcore came with the interpreter
+    assert set(steps) >= {"load_pyodide", "load_packages", "import_mmcore"}, steps
     cell = page.get_attribute("[data-mm-cell][data-scene]", "data-mm-cell")
     assert page.get_attribute(f'[data-mm-cell="{cell}"]', "data-state") == "idle"   # booted, nothing run
     # the first Run then does not wait for a boot

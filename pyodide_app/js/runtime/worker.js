@@ -43,25 +43,22 @@ async function boot() {
   const timings = {};
   let t = now();
   progress("runtime", "Downloading the Python runtime");
-  const mod = await import(/* @vite-ignore */ indexURL + "pyodide.mjs");
+  const { loadPyodide } = await import(/* @vite-ignore */ indexURL + "pyodide.mjs");
   timings.import_pyodide_mjs = now() - t;
   t = now();
-  progress("runtime", "Starting Python, loading numpy and mmcore");
-  // The self-hosted index (its pyodide.mjs exports `version`; the plugin's URL shim does not) lists mmcore in
-  // its lock file: `packages` then downloads and unpacks numpy and mmcore while the interpreter boots, instead
-  // of after it. With the shim, loadPackage below loads them from the Pyodide URL and the site.
-  const selfHosted = typeof mod.version === "string";
-  const py = await mod.loadPyodide({
+  progress("runtime", "Starting Python");
+  // numpy and mmcore load after the interpreter: passing them as loadPyodide's `packages` (loaded while the
+  // interpreter starts) was measured and did not win here (the steps share the worker's one thread)
+  const py = await loadPyodide({
     indexURL,
     lockFileURL: indexURL + "pyodide-lock.json",
-    ...(selfHosted ? { packages: ["mmcore"] } : {}),
     stdout: (text) => postMessage({ type: "stdout", id: currentRun, text: text + "\n" }),
     stderr: (text) => postMessage({ type: "stdout", id: currentRun, text: text + "\n" }),
   });
   timings.load_pyodide = now() - t;
   t = now();
   progress("packages", "Loading numpy and mmcore");
-  await py.loadPackage("mmcore", {   // nothing left to do when `packages` loaded it
+  await py.loadPackage("mmcore", {
     messageCallback: (msg) => progress("packages", msg),
     errorCallback: (msg) => progress("packages", msg),
   });
