@@ -144,6 +144,11 @@ def test_keyboard_focus_loads_the_editor_and_ctrl_enter_runs(loads, site_url, pa
     cell = page.get_attribute("[data-mm-cell][data-scene]", "data-mm-cell")
     sel = f'[data-mm-cell="{cell}"]'
     page.wait_for_selector(f"{sel}[data-mm-live]")
+    copy = page.locator(f"{sel} [data-mm-code] button.md-clipboard")
+    if copy.count():   # the theme's copy button copies the static code; it does not open the editor
+        copy.first.click()
+        page.wait_for_timeout(300)
+        assert page.locator(f"{sel} .cm-editor").count() == 0
     page.focus(f"{sel} [data-mm-code]")   # what Tab does: the static code is focusable
     page.wait_for_selector(f"{sel} .cm-editor .cm-content:focus")
     assert loads.with_(CODEMIRROR)

@@ -37,12 +37,16 @@ export function createEditor(parent, code, opts = {}) {
   parent.setAttribute("tabindex", "0");   // the static code takes the keyboard focus too
   if (!parent.hasAttribute("aria-label")) parent.setAttribute("aria-label", opts.label || "Python code of the cell");
 
+  // the theme's copy button over the static code keeps working (its click must not find the code replaced)
+  const onButton = (ev) => Boolean(ev.target?.closest?.("button"));
   const onPointer = (ev) => {
+    if (onButton(ev)) return;
     clickAt = { x: ev.clientX, y: ev.clientY };
     focusWhenLoaded = true;
     load();
   };
-  const onFocus = () => {
+  const onFocus = (ev) => {
+    if (onButton(ev)) return;
     focusWhenLoaded = true;
     load();
   };
