@@ -144,7 +144,7 @@ def test_keyboard_focus_loads_the_editor_and_ctrl_enter_runs(loads, site_url, pa
     cell = page.get_attribute("[data-mm-cell][data-scene]", "data-mm-cell")
     sel = f'[data-mm-cell="{cell}"]'
     page.wait_for_selector(f"{sel}[data-mm-live]")
-    copy = page.locator(f"{sel} [data-mm-code] button.md-clipboard")
+    copy = page.locator(f"{sel} [data-mm-code] button[data-md-type=copy]")
     if copy.count():   # the theme's copy button copies the static code; it does not open the editor
         copy.first.click()
         page.wait_for_timeout(300)
