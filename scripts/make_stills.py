@@ -3,7 +3,8 @@
 usage: .venv/bin/python scripts/make_stills.py [--site site] [--size 320x200]
 
 For every tutorial page of the nav (mkdocs.yml), in reading order, it opens the built page in headless
-Chromium, waits for the first figure's prebuilt scene to draw, captures that figure's canvas, scales it to
+Chromium, waits for the figures' prebuilt scenes to draw, captures the first figure's canvas (or the one
+named in STILL_CELL), scales it to
 --size (cover, centred) and writes `docs/assets/stills/<page>.png`. Run it after a chapter's first figure
 changes, then rebuild the site; the stills are committed so the build needs no browser.
 """
@@ -24,6 +25,8 @@ from bench_page import ARGS, CHROMIUM, serve  # noqa: E402
 from screenshots import wait_for_figures  # noqa: E402
 
 STILLS = REPO / "docs" / "assets" / "stills"
+#: chapters whose first figure makes a poor thumbnail (a long thin product): the cell to show instead
+STILL_CELL = {"tutorial/attention-intuition.md": "creature-search"}
 
 
 class _Loader(yaml.SafeLoader):
@@ -86,7 +89,8 @@ def main() -> int:
             for title, md in chapters():
                 url = base + md[:-3] + "/"
                 page.goto(url)
-                cell = page.locator("[data-mm-cell][data-scene]").first
+                cell = page.locator(f'[data-mm-cell="{STILL_CELL[md]}"]' if md in STILL_CELL
+                                    else "[data-mm-cell][data-scene]").first
                 if cell.count() == 0:
                     print(f"{md}: no figure, no still", flush=True)
                     continue
