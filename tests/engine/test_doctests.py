@@ -5,7 +5,7 @@ import importlib
 
 import pytest
 
-MODULES = ["mmcore", "mmcore._evaluation", "mmcore._bench", "mmcore._decor", "mmcore._mmapi", "mmcore._params", "mmcore._blocks", "mmcore._expr", "mmcore._layout", "mmcore._schemes", "mmcore._wire",
+MODULES = ["mmcore", "mmcore._evaluation", "mmcore._bench", "mmcore._decor", "mmcore._mmapi", "mmcore._params", "mmcore._blocks", "mmcore._expr", "mmcore._layout", "mmcore._schemes", "mmcore._wire", "mmcore._compact",
            "mmcore._outline", "mmcore.scene", "mmcore._build", "mmcore._values", "mmcore._options"]
 
 
