@@ -202,8 +202,10 @@ def main() -> int:
         med = medians[kind] = {k: statistics.median(r[k] for r in rs) for k in keys}
         print(f"{kind:5s} " + "   ".join(f"{k} {med[k]:6.0f}" for k in keys))
     if a.write and not external and not (a.idle_boot or a.read_ms or a.throttle):
-        from bench_results import record
-        record("page", {"page": url[len(base):], "runs": a.runs, **medians})
+        from bench_results import command_line, record
+        inside = site.resolve().is_relative_to(REPO)   # a site built elsewhere: its path stays out of the file
+        record("page", {"page": url[len(base):], "runs": a.runs, **medians},
+               command=None if inside else command_line().replace(a.site, "<built site>"))
     print(f"external requests: {len(external)}" + (f" {external[:5]}" if external else ""))
     return 1 if external else 0
 
