@@ -225,8 +225,9 @@ def test_full_or_disabled_storage_keeps_this_visits_edits(context, site_url, ini
         page.go_back()
         page.wait_for_url(f"**/{PAGE}")
         wait_mounted(page)
-        page.wait_for_function("(id) => mmAtlas.cells.has(id)", arg=CELL)
-        assert _code(page) == "print('typed in this visit')\n"
+        # (the cells may remount once more after the back navigation: wait for the mounted cell's code)
+        page.wait_for_function("([id, want]) => mmAtlas.cells.get(id)?.getCode() === want",
+                               arg=[CELL, "print('typed in this visit')\n"], timeout=15_000)
         assert page.mm_errors == []
     finally:
         page.close()
