@@ -12,7 +12,7 @@ Example:
     >>> check_figure(mmcore.matrix("A", 30000, 30000))
     Traceback (most recent call last):
       ...
-    mmcore.errors.MMError: figure too big: 900,000,000 elements (largest matrix A, 30000×30000); the limit is 4,000,000 elements per figure
+    mmcore.errors.MMError: figure too big: 900,000,000 elements (largest matrix A, 30000×30000); the limit is 20,000,000 elements per figure
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from .errors import MMError
 
 __all__ = ["MAX_ELEMENTS", "MAX_FACES", "figure_size", "check_figure", "check_scene"]
 
-#: Elements of all faces of one figure together (the largest figure of the site has about 1.2 million).
-MAX_ELEMENTS = 4_000_000
+#: Elements of all faces of one figure together: room for the essay's attention layer at GPT-2-small size
+#: (18,350,080 elements, which the renderer draws smoothly); the site's own figures hold at most about 1.2 million.
+MAX_ELEMENTS = 20_000_000
 #: Faces (matrices drawn) of one figure.
 MAX_FACES = 2_000
 

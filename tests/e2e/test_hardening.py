@@ -45,7 +45,7 @@ def test_too_big_a_figure_is_refused_with_the_build_time_message(first_matmul):
     assert _run(page, code) == "error"
     shown = status(page, CELL)
     assert shown == f"MMError: {built.value}"
-    assert "900,000,000 elements" in shown and "the limit is 4,000,000 elements per figure" in shown
+    assert "900,000,000 elements" in shown and "the limit is 20,000,000 elements per figure" in shown
     # the page is fine: the same cell draws a small figure afterwards
     assert _run(page, 'A = mmcore.matrix("A", 8, 6)\nA @ mmcore.matrix("B", 6, 4)') == "ready"
 

@@ -61,15 +61,16 @@ def test_too_big_a_figure_is_refused_before_memory_is_spent():
     assert str(e.value) == ("figure too big: 900,000,000 elements (largest matrix A, 30000×30000);"
                             f" the limit is {MAX_ELEMENTS:,} elements per figure")
     # a product whose faces together pass the limit, though each matrix alone would not
-    with pytest.raises(mmcore.MMError, match=r"figure too big: 4,190,000 elements .* limit is 4,000,000"):
-        run_cell('A = mmcore.matrix("A", 2000, 1900)\nB = mmcore.matrix("B", 1900, 100)\nA @ B', cell_id="prod")
+    with pytest.raises(mmcore.MMError, match=r"figure too big: 20,390,000 elements .* limit is 20,000,000"):
+        run_cell('A = mmcore.matrix("A", 5000, 3900)\nB = mmcore.matrix("B", 3900, 100)\nA @ B', cell_id="prod")
     # ... and the same expression drawn by layout directly, or built from an mm link
     with pytest.raises(mmcore.MMError, match="figure too big"):
-        mmcore.layout(mmcore.matrix("A", 3000, 3000) @ mmcore.matrix("B", 3000, 3000))
+        mmcore.layout(mmcore.matrix("A", 3000, 3000) @ mmcore.matrix("B", 3000, 3000) @ mmcore.matrix("C", 3000, 3000))
 
 
 def test_the_largest_figures_of_the_site_fit():
     A = mmcore.matrix("A", 1024, 1024)
     assert figure_size(A @ A) == (2 * 1024 * 1024, 2)
     check_figure(A @ A)   # 2.1 M elements: allowed
-    assert MAX_ELEMENTS == 4_000_000
+    assert figure_size(mmcore.matrix("x", 1024, 3072) @ mmcore.matrix("W", 3072, 3072))[0] < MAX_ELEMENTS
+    assert MAX_ELEMENTS == 20_000_000
