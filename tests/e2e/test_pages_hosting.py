@@ -116,7 +116,7 @@ def test_search_works_under_a_sub_path(context, subpath_url):
         goto(page, subpath_url)
         page.keyboard.press("s")                       # Material's shortcut that opens the search
         page.keyboard.type("attention", delay=30)      # key by key: Material searches on keyboard events
-        page.wait_for_function("document.querySelectorAll('.md-search-result__item').length > 0", timeout=30_000)
+        page.wait_for_function("() => document.querySelectorAll('.md-search-result__item').length > 0", timeout=30_000)
         href = page.locator(".md-search-result__item a").first.get_attribute("href")
         assert href.startswith(subpath_url), href
     finally:
