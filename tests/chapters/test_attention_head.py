@@ -10,7 +10,6 @@ from __future__ import annotations
 import pathlib
 import re
 
-import numpy as np
 import pytest
 
 from mmcore.cell import run_cell

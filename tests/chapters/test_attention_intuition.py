@@ -16,6 +16,7 @@ import pytest
 from mmcore.bert.intuition import ANALOGY, load_intuition, softmax_rows
 from mmcore.cell import run_cell
 from tests.chapters._essay import scene_of_cell
+from ._pages import page_cells as read_cells
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 PAGE = REPO / "docs" / "tutorial" / "attention-intuition.md"
@@ -23,8 +24,8 @@ DATA = REPO / "docs" / "assets" / "weights" / "minilm" / "intuition.npz"
 
 
 def cells() -> dict[str, str]:
-    text = PAGE.read_text(encoding="utf-8")
-    return {m.group(1): m.group(2) for m in re.finditer(r'```mm id="([^"]+)"[^\n]*\n(.*?)\n```', text, re.S)}
+    """Each ``mm`` cell of the page by its id."""
+    return read_cells(PAGE)
 
 
 def printed(cell_id: str) -> str:

@@ -4,22 +4,21 @@ prose says, the epilogs do what the table says, and the numbers the prose quotes
 from __future__ import annotations
 
 import pathlib
-import re
 
 import numpy as np
 
 from mmcore.cell import run_cell
 from mmcore.scene import Scene
 from tests.chapters._essay import check_matches_case
+from ._pages import page_cells as read_cells
 
 PAGE = pathlib.Path(__file__).resolve().parents[2] / "docs" / "tutorial" / "attention-layer.md"
-FENCE = re.compile(r"^ *```mm([^\n]*)\n(.*?)^ *```", re.S | re.M)
 CASES = ["blog49", "blog51", "blog53", "blog55", "blog57"]
 
 
 def page_cells() -> dict[str, str]:
     """Each ``mm`` cell of the page by its id."""
-    return {re.search(r'id="([^"]+)"', m.group(1)).group(1): m.group(2) for m in FENCE.finditer(PAGE.read_text())}
+    return read_cells(PAGE)
 
 
 def run(cell_id: str, *edits: tuple[str, str]) -> tuple[Scene, str]:

@@ -13,14 +13,15 @@ import pytest
 
 from mmcore.cell import run_cell
 from mmcore.scene import Scene
+from ._pages import page_cells as read_cells
 
 PAGE = pathlib.Path(__file__).resolve().parents[2] / "docs" / "tutorial" / "attention-variants.md"
 
 
 @functools.lru_cache(maxsize=None)
 def cells() -> dict[str, str]:
-    """The page's mm cells by id."""
-    return dict(re.findall(r'^```mm[^\n]*id="([^"]+)"[^\n]*\n(.*?)^```', PAGE.read_text(), re.S | re.M))
+    """Each ``mm`` cell of the page by its id."""
+    return read_cells(PAGE)
 
 
 @functools.lru_cache(maxsize=None)

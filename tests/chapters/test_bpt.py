@@ -12,14 +12,14 @@ from mmcore.cell import run_cell
 from mmcore.models import sort_text, sorter_head_arrays
 from mmcore.scene import Scene
 from tests.chapters._essay import check_matches_case
+from ._pages import page_cells as read_cells
 
 PAGE = pathlib.Path(__file__).resolve().parents[2] / "docs" / "tutorial" / "bpt.md"
-FENCE = re.compile(r"^ *```mm([^\n]*)\n(.*?)^ *```", re.S | re.M)
 
 
 def page_cells() -> dict[str, str]:
     """Each ``mm`` cell of the page by its id."""
-    return {re.search(r'id="([^"]+)"', m.group(1)).group(1): m.group(2) for m in FENCE.finditer(PAGE.read_text())}
+    return read_cells(PAGE)
 
 
 def run(cell_id: str, *edits: tuple[str, str]) -> tuple[Scene, str]:

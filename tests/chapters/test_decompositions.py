@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import ast
 import pathlib
-import re
 
 import numpy as np
 import pytest
 
 from mmcore.cell import run_cell
 from tests.chapters._essay import cases, check_matches_case, scene_of_cell
+from ._pages import page_cells as read_cells
 
 PAGE = pathlib.Path(__file__).resolve().parents[2] / "docs" / "tutorial" / "decompositions.md"
-FENCE = re.compile(r"^( *)```mm([^\n]*)\n(.*?)^\1```", re.S | re.M)
 
 #: essay case -> (animation, speed) as the page plays it (mm-features.md §6, 2b-2d)
 ESSAY = {"blog04": ("mvprod", 12), "blog05": ("mvprod", 6), "blog06": ("vmprod", 12), "blog07": ("vmprod", 6),
@@ -25,13 +24,8 @@ ESSAY = {"blog04": ("mvprod", 12), "blog05": ("mvprod", 6), "blog06": ("vmprod",
 
 
 def page_cells(page: pathlib.Path = PAGE) -> dict[str, str]:
-    """Each ``mm`` cell of the page by its id (indentation inside admonitions removed)."""
-    cells = {}
-    for m in FENCE.finditer(page.read_text()):
-        indent, header, body = m.groups()
-        cell_id = re.search(r'id="([^"]+)"', header).group(1)
-        cells[cell_id] = "".join(line[len(indent):] for line in body.splitlines(keepends=True))
-    return cells
+    """Each ``mm`` cell of the page by its id."""
+    return read_cells(page)
 
 
 def edited(cell_id: str, *edits: tuple[str, str]) -> str:

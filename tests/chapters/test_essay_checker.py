@@ -1,6 +1,5 @@
 """The essay checker accepts mm's own figures and refuses a moved or reshaped one."""
 
-import numpy as np
 import pytest
 
 import mmcore

@@ -6,7 +6,6 @@ from __future__ import annotations
 import itertools
 import pathlib
 import re
-import textwrap
 
 import numpy as np
 import pytest
@@ -14,15 +13,14 @@ import pytest
 from mmcore.cell import run_cell
 from mmcore.scene import Scene
 from tests.chapters._essay import check_matches_case, scene_of_cell
+from ._pages import page_cells as read_cells
 
 PAGE = pathlib.Path(__file__).resolve().parents[2] / "docs" / "tutorial" / "expressions.md"
-FENCE = re.compile(r"^( *)```mm([^\n]*)\n(.*?)^\1```", re.S | re.M)
 
 
 def page_cells(page: pathlib.Path = PAGE) -> dict[str, str]:
-    """Each ``mm`` cell of the page by its id (cells inside tabs are dedented)."""
-    return {re.search(r'id="([^"]+)"', m.group(2)).group(1): textwrap.dedent(m.group(3))
-            for m in FENCE.finditer(page.read_text())}
+    """Each ``mm`` cell of the page by its id."""
+    return read_cells(page)
 
 
 def scene(cell_id: str, edit: tuple[str, str] | None = None) -> tuple[Scene, str]:

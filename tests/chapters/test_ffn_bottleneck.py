@@ -12,18 +12,14 @@ import pytest
 
 from mmcore.cell import run_cell
 from tests.chapters._essay import check_matches_case, scene_of_cell
+from ._pages import page_cells as read_cells
 
 PAGE = pathlib.Path(__file__).resolve().parents[2] / "docs" / "tutorial" / "ffn-bottleneck.md"
-FENCE = re.compile(r"^ *```mm([^\n]*)\n(.*?)^ *```", re.S | re.M)
 
 
 def page_cells(page: pathlib.Path = PAGE) -> dict[str, str]:
     """Each ``mm`` cell of the page by its id."""
-    cells = {}
-    for m in FENCE.finditer(page.read_text()):
-        cell_id = re.search(r'id="([^"]+)"', m.group(1)).group(1)
-        cells[cell_id] = m.group(2)
-    return cells
+    return read_cells(page)
 
 
 def output(cell_id: str, edit: tuple[str, str] | None = None) -> str:

@@ -7,7 +7,6 @@ Every cell is read from the page and run as the site build runs it.
 from __future__ import annotations
 
 import pathlib
-import re
 
 import numpy as np
 import pytest
@@ -15,19 +14,14 @@ import pytest
 from mmcore.cell import run_cell
 from mmcore.errors import MMError
 from tests.chapters._essay import check_matches_case, scene_of_cell
+from ._pages import page_cells as read_cells
 
 PAGE = pathlib.Path(__file__).resolve().parents[2] / "docs" / "tutorial" / "first-matmul.md"
-FENCE = re.compile(r"^( *)```mm([^\n]*)\n(.*?)^\1```", re.S | re.M)
 
 
 def page_cells(page: pathlib.Path = PAGE) -> dict[str, str]:
-    """Each ``mm`` cell of the page by its id (indentation inside admonitions removed)."""
-    cells = {}
-    for m in FENCE.finditer(page.read_text()):
-        indent, header, body = m.groups()
-        cell_id = re.search(r'id="([^"]+)"', header).group(1)
-        cells[cell_id] = "".join(line[len(indent):] for line in body.splitlines(keepends=True))
-    return cells
+    """Each ``mm`` cell of the page by its id."""
+    return read_cells(page)
 
 
 def edited(cell_id: str, *edits: tuple[str, str]) -> str:

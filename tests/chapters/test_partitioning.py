@@ -12,14 +12,14 @@ from mmcore.anim import state_at
 from mmcore.cell import run_cell
 from mmcore.scene import Scene
 from tests.chapters._essay import check_matches_case, scene_of_cell
+from ._pages import page_cells as read_cells
 
 PAGE = pathlib.Path(__file__).resolve().parents[2] / "docs" / "tutorial" / "partitioning.md"
-FENCE = re.compile(r"^ *```mm([^\n]*)\n(.*?)^ *```", re.S | re.M)
 
 
 def page_cells(page: pathlib.Path = PAGE) -> dict[str, str]:
     """Each ``mm`` cell of the page by its id."""
-    return {re.search(r'id="([^"]+)"', m.group(1)).group(1): m.group(2) for m in FENCE.finditer(page.read_text())}
+    return read_cells(page)
 
 
 def run(cell_id: str, *edits: tuple[str, str]) -> tuple[Scene, str]:

@@ -14,6 +14,7 @@ from mmcore.errors import MMError
 from mmcore.models import count_correct, forward, sorter_params, stages
 from mmcore.models._gpt import count_params
 from mmcore.scene import Scene
+from ._pages import page_cells as read_cells
 
 PAGE = pathlib.Path(__file__).resolve().parents[2] / "docs" / "tutorial" / "tiny-gpt.md"
 FIGURE_CELLS = ("embed", "layernorm", "one-head", "three-heads", "residual", "mlp", "blocks", "logits",
@@ -26,9 +27,8 @@ def page_text() -> str:
 
 @functools.lru_cache(maxsize=None)
 def cells() -> dict[str, str]:
-    """Cell id -> source, in page order."""
-    found = re.findall(r'```mm id="([^"]+)"[^\n]*\n(.*?)```', page_text(), re.S)
-    return dict(found)
+    """Each ``mm`` cell of the page by its id."""
+    return read_cells(PAGE)
 
 
 def edited(cell_id: str, old: str, new: str) -> str:
