@@ -46,7 +46,8 @@ def _page(sec: dict) -> str:
             ("Python ready, from navigation", "python_ready_since_nav"),
             ("Python ready, from the Run click", "python_ready"),
             ("first Run done (boot, run, new figure)", "run_done")]
-    out = [f"Page `{d.get('page', '')}`, median of {d.get('runs', '?')} fresh browsers.", "",
+    where = f"Page `{d['page']}`" if d.get("page") else "The home page"
+    out = [f"{where}, median of {d.get('runs', '?')} fresh browsers.", "",
            "| from opening the page to | cold (empty cache) | warm (reload) |", "| --- | ---: | ---: |"]
     out += [f"| {label} | {_ms(d['cold'][k])} | {_ms(d['warm'][k])} |" for label, k in rows]
     return "\n".join(out)
