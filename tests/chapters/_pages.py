@@ -26,3 +26,17 @@ def page_cells(page: pathlib.Path) -> dict[str, str]:
         assert found.group(1) not in cells, f"{page.name}: duplicate cell id {found.group(1)}"
         cells[found.group(1)] = "".join(line[len(indent):] for line in body.splitlines(keepends=True))
     return cells
+
+
+def run_edited(page: pathlib.Path, cell_id: str, *edits: tuple[str, str]):
+    """Run a page's cell as the build does, after ``(old, new)`` text edits (a reader's "Try it");
+    returns ``(Scene, stdout)``. Each ``old`` must be in the cell, so a changed page fails loudly."""
+    from mmcore.cell import run_cell
+    from mmcore.scene import Scene
+
+    source = page_cells(page)[cell_id]
+    for old, new in edits:
+        assert old in source, f"{cell_id}: {old!r} not in the cell"
+        source = source.replace(old, new)
+    result = run_cell(source, cell_id=cell_id)
+    return Scene.from_bytes(result.scene), result.stdout

@@ -7,10 +7,9 @@ import pathlib
 
 import numpy as np
 
-from mmcore.cell import run_cell
 from mmcore.scene import Scene
 from tests.chapters._essay import check_matches_case
-from ._pages import page_cells as read_cells
+from ._pages import page_cells as read_cells, run_edited
 
 PAGE = pathlib.Path(__file__).resolve().parents[2] / "docs" / "tutorial" / "attention-layer.md"
 CASES = ["blog49", "blog51", "blog53", "blog55", "blog57"]
@@ -22,12 +21,8 @@ def page_cells() -> dict[str, str]:
 
 
 def run(cell_id: str, *edits: tuple[str, str]) -> tuple[Scene, str]:
-    source = page_cells()[cell_id]
-    for old, new in edits:
-        assert old in source, f"{cell_id}: {old!r} not in the cell"
-        source = source.replace(old, new)
-    result = run_cell(source, cell_id=cell_id)
-    return Scene.from_bytes(result.scene), result.stdout
+    """Run one of the page's cells, after text edits; (scene, stdout)."""
+    return run_edited(PAGE, cell_id, *edits)
 
 
 def blocks(scene: Scene) -> dict[str, tuple[int, int, int]]:
