@@ -1,6 +1,10 @@
 """The widget in a real JupyterLab (4.6, anywidget's lab extension): the figure draws in the output,
 Python-side state reaches it (``w.step``, ``w.view``), the camera comes back, and ``await
 w.screenshot()`` returns a PNG drawn by the browser. ~40 s; skipped without jupyterlab or chromium.
+
+Opt-in (``MM_TEST_JUPYTERLAB=1``): driving JupyterLab's own UI (kernel dialog, Run All) timed out once in
+four clean CI runs, so it stays out of `make test`; the notebook's output is checked there by nbclient and
+the exported HTML in Chromium (tests/notebook/test_notebook.py).
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ import urllib.request
 
 import pytest
 
+if os.environ.get("MM_TEST_JUPYTERLAB") != "1":
+    pytest.skip("the JupyterLab UI check runs with MM_TEST_JUPYTERLAB=1", allow_module_level=True)
 pytest.importorskip("jupyterlab")
 pytest.importorskip("anywidget")
 nbformat = pytest.importorskip("nbformat")
@@ -102,7 +108,8 @@ def test_widget_draws_and_round_trips_in_jupyterlab(lab):
             try:
                 page.wait_for_selector(".mm-widget[data-mm-ready=true] canvas", state="attached", timeout=90_000)
             except sync_api.TimeoutError:
-                page.screenshot(path=str(pathlib.Path(os.environ.get("MM_LAB_SHOT", "/dev/null"))))
+                if os.environ.get("MM_LAB_SHOT"):              # a PNG of the lab as it was, for debugging
+                    page.screenshot(path=os.environ["MM_LAB_SHOT"])
                 raise AssertionError("no figure in the output: " + page.inner_text(".jp-Notebook")[-1500:]) from None
             def printed() -> str:
                 return "\n".join(e.inner_text() for e in page.query_selector_all(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stdout'], .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"))
