@@ -23,8 +23,8 @@ Example:
 """
 
 from . import anim, scene  # anim: mmcore.anim (animation schedules)
-from ._build import layout
-from ._expr import Blocks, Expr, Leaf, MatMul, Placement, matrix, name
+from .geometry.build import layout
+from .geometry.expr import Blocks, Expr, Leaf, MatMul, Placement, matrix, name
 from .errors import MMError
 from .scene import Scene
 from .cell import show
@@ -41,13 +41,13 @@ def from_mm(source):
     The expression carries mm's layout and colour settings, so ``mmcore.layout(expr)`` draws
     the same picture mm does.
     """
-    from ._mmapi import from_mm as _from_mm
+    from .mm.api import from_mm as _from_mm
     return _from_mm(source)
 
 
 def to_mm(expr, **options) -> str:
     """An mm link that opens the same picture as ``mmcore.layout(expr, **options)``."""
-    from ._mmapi import to_mm as _to_mm
+    from .mm.api import to_mm as _to_mm
     return _to_mm(expr, **options)
 
 

@@ -66,7 +66,7 @@ def _is_scene(value: Any) -> bool:
 
 
 def _is_expr(value: Any) -> bool:
-    from mmcore._expr import Expr
+    from mmcore.geometry.expr import Expr
 
     return isinstance(value, Expr)
 
@@ -97,13 +97,13 @@ def show(x: Any) -> Any:
 
 def _scene_bytes(figure: Any) -> bytes:
     if _is_scene(figure):
-        from mmcore._limits import check_scene
+        from mmcore.geometry.limits import check_scene
 
         check_scene(figure)          # the figure's size limit (mmcore.layout checks an expression)
         return bytes(figure.to_bytes())
     import mmcore
 
-    from mmcore._wire import scene_to_bytes
+    from mmcore.wire.codec import scene_to_bytes
 
     scene = mmcore.layout(figure)
     link = _mm_link(figure)          # appended to the header as with_header_key would, with no copy of the arrays
@@ -126,13 +126,13 @@ def with_header_key(blob: bytes, key: str, value: Any) -> bytes:
 
     >>> import mmcore
     >>> b = with_header_key(mmcore.layout(mmcore.matrix("A", 2, 2) @ mmcore.matrix("B", 2, 2)).to_bytes(), "k", "v")
-    >>> from mmcore._wire import read_header; read_header(b)["k"]
+    >>> from mmcore.wire.codec import read_header; read_header(b)["k"]
     'v'
     """
     import json
     import struct
 
-    from mmcore._wire import read_header
+    from mmcore.wire.codec import read_header
 
     header = read_header(blob)
     data = memoryview(blob)[header.pop("_data_start"):]

@@ -210,16 +210,43 @@ class Scene:
 
     def to_bytes(self) -> bytes:
         """The wire format (deterministic: the same scene gives identical bytes)."""
-        from ._wire import scene_to_bytes
+        from .wire.codec import scene_to_bytes
         return scene_to_bytes(self)
 
     @staticmethod
     def from_bytes(data: bytes | bytearray | memoryview) -> "Scene":
         """Read a scene written by :meth:`to_bytes`."""
-        from ._wire import scene_from_bytes
-        return scene_from_bytes(data)
+        from .wire.codec import decode
+        return _scene_from_header(decode(data))
 
     def outline(self) -> str:
         """A readable text summary for golden files and diffs."""
-        from ._outline import outline
+        from .wire.outline import outline
         return outline(self)
+
+
+def _scene_from_header(h: dict) -> Scene:
+    """The scene objects of a decoded blob (:func:`mmcore.wire.codec.decode`: arrays already in place)."""
+    t = tuple
+    faces = tuple(Face(
+        path=f["path"], name=f["name"], kind=f["kind"], shape=t(f["shape"]), p00=t(f["p00"]),
+        row_dir=t(f["row_dir"]), col_dir=t(f["col_dir"]), row_offsets=f["row_offsets"],
+        col_offsets=f["col_offsets"], blocks=f["blocks"],
+        data=FaceData(f["values"], f["absmax"], f["absmin"], t(f["color_range"])),
+        epilog=f.get("epilog", "none"), inputs=t(f.get("inputs", ())), style=f.get("style")) for f in h["faces"])
+    nodes = tuple(Node(
+        path=n["path"], name=n["name"], epilog=n["epilog"], shape=t(n["shape"]), blocks=t(n["blocks"]),
+        extent=t(n["extent"]), origin=t(n["origin"]), axes=t(t(a) for a in n["axes"]),
+        left=n["left"], right=n["right"], placement=n.get("placement", ""),
+        textbook=bool(n.get("textbook", False))) for n in h["nodes"])
+    labels = tuple(Label(lb["text"], lb["kind"], lb["face"], t(lb["position"]), t(lb["right"]),
+                         t(lb["up"]), lb["size"]) for lb in h.get("labels", []))
+    guides = tuple(Guide(g["face"], g["lines"], t(t(c) for c in g["corner"]), g["alpha"])
+                   for g in h.get("guides", []))
+    arrows = tuple(Arrow(a["node"], a["side"], t(t(p) for p in a["points"]), a["size"])
+                   for a in h.get("arrows", []))
+    cam = h.get("camera")
+    camera = Camera(t(cam["position"]), t(cam["target"]), t(cam["up"])) if cam else None
+    return Scene(title=h["title"], gap=h["gap"], bbox_min=t(h["bbox"]["min"]), bbox_max=t(h["bbox"]["max"]),
+                 viz=h["viz"], faces=faces, nodes=nodes, labels=labels, guides=guides, arrows=arrows,
+                 camera=camera, anim=h.get("anim"))

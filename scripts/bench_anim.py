@@ -35,7 +35,7 @@ from anim_harness import CHROMIUM, CHROMIUM_ARGS, AnimPage  # noqa: E402
 
 import mmcore  # noqa: E402
 from mmcore.anim import Animation  # noqa: E402
-from mmcore._bench import attention_head  # noqa: E402
+from engine_bench import attention_head  # noqa: E402
 
 HEAD_ANIM = Animation("vmprod", fuse="sync", speed=1000, nodes={"L": "vmprod", "LL": "vmprod", "LLL": "vmprod",
                                                                "LLR": "none", "LR": "none"})

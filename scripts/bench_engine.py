@@ -18,7 +18,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from mmcore._bench import run_bench  # noqa: E402
+from engine_bench import run_bench  # noqa: E402
 
 TARGETS = {"blog49": 0.3, "gpt2": 3.0, "tiny": 0.05}
 

@@ -1,4 +1,4 @@
-"""Run the engine benchmark (``mmcore._bench.run_bench``) in Pyodide inside headless Chromium, through the
+"""Run the engine benchmark (``run_bench`` of ``scripts/engine_bench.py``) in Pyodide inside headless Chromium, through the
 built site's playground and its live-cell worker, and in CPython beside it; print both and their ratio.
 
 usage: .venv/bin/python scripts/bench_engine_browser.py [--site site] [--which blog49] [--repeats 5] [--node]
@@ -31,7 +31,9 @@ sys.path.insert(0, str(REPO / "scripts"))
 
 from bench_page import ARGS, CHROMIUM, serve  # noqa: E402  (same browser set-up as the page benchmark)
 
-CODE = "import json\nfrom mmcore._bench import run_bench\nprint(json.dumps(run_bench({which!r}, {repeats})))\n"
+# The benchmark module is sent as source: it lives in scripts/, not in the mmcore wheel the site ships.
+BENCH_SOURCE = (REPO / "scripts" / "engine_bench.py").read_text(encoding="utf-8")
+CODE = BENCH_SOURCE + "\nimport json\nprint(json.dumps(run_bench({which!r}, {repeats})))\n"
 
 
 def in_browser(site: pathlib.Path, which: str, repeats: int) -> dict:
@@ -57,7 +59,7 @@ def in_browser(site: pathlib.Path, which: str, repeats: int) -> dict:
 
 NODE = r'''
 const path = require("path"), fs = require("fs");
-const [dist, src, which, repeats] = process.argv.slice(2);
+const [dist, src, benchFile, which, repeats] = process.argv.slice(2);
 const { loadPyodide } = require(path.join(dist, "pyodide.js"));
 (async () => {
   const py = await loadPyodide({ indexURL: dist + "/", stdout: (s) => console.log(s), stderr: () => {} });
@@ -74,7 +76,8 @@ const { loadPyodide } = require(path.join(dist, "pyodide.js"));
   walk(src, "");
   py.globals.set("_cpu", () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; });
   py.runPython("import sys, time; sys.path.insert(0, '/home/pyodide'); time.process_time = _cpu");
-  py.runPython(`import json\nfrom mmcore._bench import run_bench\nprint(json.dumps(run_bench(${JSON.stringify(which)}, ${repeats})))`);
+  py.FS.writeFile("/home/pyodide/engine_bench.py", fs.readFileSync(benchFile));
+  py.runPython(`import json\nfrom engine_bench import run_bench\nprint(json.dumps(run_bench(${JSON.stringify(which)}, ${repeats})))`);
 })().catch((e) => { console.error(e); process.exit(2); });
 '''
 
@@ -86,7 +89,8 @@ def in_node(dist: pathlib.Path, which: str, repeats: int) -> dict:
         shutil.copytree(dist.resolve(), work / "dist")
         (work / "dist" / "package.json").write_text('{"type": "commonjs"}')
         (work / "run.cjs").write_text(NODE)
-        done = subprocess.run(["node", str(work / "run.cjs"), str(work / "dist"), str(REPO / "mmcore"), which,
+        done = subprocess.run(["node", str(work / "run.cjs"), str(work / "dist"), str(REPO / "mmcore"),
+                               str(REPO / "scripts" / "engine_bench.py"), which,
                                str(repeats)], capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -108,7 +112,7 @@ def main() -> int:
                     help="the Pyodide index for --node (python scripts/build_pyodide.py)")
     ap.add_argument("--write", action="store_true", help="record the results in benchmarks/results.json (the speed page)")
     args = ap.parse_args()
-    from mmcore._bench import run_bench
+    from engine_bench import run_bench
 
     # The machine may be shared: CPython runs before and after the browser and the less disturbed
     # of its two medians is kept (the browser gives no CPU time to compare with instead).

@@ -8,7 +8,7 @@ usage: .venv/bin/python scripts/bench_engine_playground.py [--site site] [--whic
 2. Warm, ``--repeats`` times in the same page: the cell runs the link again; the worker's own timings
    (``run``: Python, engine and ``to_bytes``; ``extract``: the copy out of the wasm heap) are read from the
    runtime's answer, and the rest of the click → frame time is the main thread's share.
-The GPT-2-size layer (18.35 M elements) is past a cell's figure size limit (``mmcore._limits``): for
+The GPT-2-size layer (18.35 M elements) is past a cell's figure size limit (``mmcore.geometry.limits``): for
 ``gpt2`` the limit is lifted in the worker first (cold step 1 is then skipped: it would stop at the limit).
 No request leaves the machine.
 """
@@ -38,7 +38,7 @@ def playground(site: pathlib.Path, which: str, repeats: int) -> dict:
     from playwright.sync_api import sync_playwright
 
     import mmcore
-    from mmcore._bench import SIZES, attention_layer
+    from engine_bench import SIZES, attention_layer
 
     link = mmcore.to_mm(attention_layer(*SIZES[which]))
     server, url = serve(site)
@@ -61,7 +61,7 @@ def playground(site: pathlib.Path, which: str, repeats: int) -> dict:
             page.wait_for_function("() => window.mmAtlas && window.mmAtlas.cells.size > 0")  # a function: the CSP forbids eval
             cell = page.evaluate("[...window.mmAtlas.cells.keys()][0]")
             page.evaluate(WRAP)
-            page.evaluate("async (id) => { await window.mmAtlas.runtime.run(id, 'import mmcore._limits as L\\n"
+            page.evaluate("async (id) => { await window.mmAtlas.runtime.run(id, 'import mmcore.geometry.limits as L\\n"
                           "L.MAX_ELEMENTS = max(L.MAX_ELEMENTS, 10 ** 8)'); }", cell)
             code = f"mmcore.from_mm({link!r})"
             runs = []

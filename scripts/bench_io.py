@@ -23,7 +23,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mmcore import _safetensors  # noqa: E402
+import mmcore.io.safetensors as _safetensors  # noqa: E402
 from mmcore.bert import heads, minilm  # noqa: E402
 from mmcore.io import load_matrix  # noqa: E402
 

@@ -72,7 +72,7 @@ def scaled(params, factor: int):
 
 
 def build_scene(name: str) -> tuple[bytes, int]:
-    import mmcore._limits as limits
+    import mmcore.geometry.limits as limits
 
     params = attention_params()
     if name == "gpt2":

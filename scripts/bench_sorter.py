@@ -24,7 +24,7 @@ from mmcore.models._gpt import decayed_names  # noqa: E402
 from mmcore.models._optim import AdamWSettings, adamw_init, adamw_step, clip_grad_norm  # noqa: E402
 from mmcore.models._sorting import sort_examples  # noqa: E402
 from mmcore.models._weights import _shipped, load_weights  # noqa: E402
-from mmcore._bench import median_times as median_time  # noqa: E402
+from engine_bench import median_times as median_time  # noqa: E402
 
 
 def main() -> None:

@@ -17,10 +17,10 @@ import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from mmcore._epilogs import EPILOG_NAMES, apply_epilog  # noqa: E402
-from mmcore._inits import init_values  # noqa: E402
+from mmcore.values.epilogs import EPILOG_NAMES, apply_epilog  # noqa: E402
+from mmcore.values.inits import init_values  # noqa: E402
 from mmcore.color import VizSettings, hsl_and_size  # noqa: E402
-from mmcore._bench import median_times as median_time  # noqa: E402
+from engine_bench import median_times as median_time  # noqa: E402
 
 
 def show(label: str, times: tuple[float, float]) -> None:

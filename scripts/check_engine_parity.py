@@ -23,7 +23,7 @@ CASE_IDS = ("blog00", "blog08", "blog11", "blog13", "blog19", "blog25", "blog49"
 SCENES = r'''
 import hashlib, json, os
 import mmcore
-from mmcore._bench import attention_layer, SIZES
+from engine_bench import attention_layer, SIZES
 
 def scenes():
     A = mmcore.matrix("A", 8, 6, init="rows"); B = mmcore.matrix("B", 6, 4, init="cols")
@@ -67,6 +67,7 @@ const { loadPyodide } = require(path.join(dist, "pyodide.js"));
     }
   };
   walk(src, "");
+  py.FS.writeFile("/home/pyodide/engine_bench.py", fs.readFileSync(path.join(work, "engine_bench.py")));
   if (fs.existsSync(path.join(work, "cases.json")))
     py.FS.writeFile("/home/pyodide/cases.json", fs.readFileSync(path.join(work, "cases.json")));
   py.runPython("import os, sys; sys.path.insert(0, '/home/pyodide'); os.chdir('/home/pyodide')");
@@ -86,6 +87,7 @@ def main() -> int:
         work = pathlib.Path(tmp)
         (work / "scenes.py").write_text(SCENES)
         (work / "run.cjs").write_text(NODE)
+        shutil.copy(REPO / "scripts" / "engine_bench.py", work)   # the essay's layer, beside the scenes
         if CASES.exists():
             cases = [{"id": c["id"], "url": c["url"]} for c in json.loads(CASES.read_text()) if c["id"] in CASE_IDS]
             (work / "cases.json").write_text(json.dumps(cases))

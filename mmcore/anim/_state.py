@@ -104,7 +104,7 @@ def _running_sum(track: Track, left: np.ndarray, right: np.ndarray, local: dict)
 def _epilog(acc: np.ndarray, epilog: str, k: int) -> np.ndarray:
     if epilog == "none":
         return acc.astype(np.float32)
-    from .._epilogs import apply_epilog
+    from ..values.epilogs import apply_epilog
     return apply_epilog(acc, epilog, k)
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from .._blocks import BlockSplit
+from ..geometry.blocks import BlockSplit
 from ..errors import MMError
 from ._spec import Animation
 

@@ -207,7 +207,7 @@ def _load_path(path: str, mtime: float) -> HeadFile:
 
 def load_heads(source=None, *, progress=None) -> HeadFile:
     """Read a heads file from a path, URL or bytes; by default the shipped copy (see ``default_source``)."""
-    from mmcore._sources import describe, read_source
+    from mmcore.io.sources import describe, read_source
 
     if source is None:
         source = default_source()
@@ -226,7 +226,7 @@ def load_heads(source=None, *, progress=None) -> HeadFile:
 
 async def fetch_heads(url=None, *, progress=None) -> HeadFile:
     """``load_heads`` without blocking the browser: ``heads = await mmcore.bert.fetch_heads()``."""
-    from mmcore._sources import read_source_async
+    from mmcore.io.sources import read_source_async
 
     source = default_source() if url is None else url
     if isinstance(source, str) and source in _BY_URL:

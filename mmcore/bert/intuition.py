@@ -176,7 +176,7 @@ def _load_path(path: str, mtime: float) -> Intuition:
 
 def load_intuition(source=None, *, progress=None) -> Intuition:
     """Read the chapter's file from a path, URL or bytes; by default the shipped copy (fetched once)."""
-    from mmcore._sources import describe, read_source
+    from mmcore.io.sources import describe, read_source
 
     if source is None:
         source = default_source()

@@ -1,16 +1,20 @@
 """Schedules: mm's step counts, fusion rules, partitions, the wire round trip, from_mm and errors."""
 
 import json
+import pathlib
+import sys
 
 import numpy as np
 import pytest
 
 import mmcore
 from mmcore.anim import Animation, schedule_of, state_at
-from mmcore._mmapi import expr_to_params
-from mmcore._options import Options
+from mmcore.mm.api import expr_to_params
+from mmcore.geometry.options import Options
 from mmcore.scene import Scene
-from mmcore._bench import attention_head
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "scripts"))
+from engine_bench import attention_head  # noqa: E402  (the essay's head, from the engine benchmark)
 
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from mmcore.bert import heads, minilm
 from mmcore.io import load_matrix
-from mmcore._safetensors import read_header
+from mmcore.io.safetensors import read_header
 
 
 def test_real_safetensors_header_and_tensor(model_dir):

@@ -3,7 +3,7 @@
 import pytest
 
 import mmcore
-from mmcore._params import params_to_expr
+from mmcore.mm.params import params_to_expr
 
 from ._essay import cases, check_positions, check_structure
 

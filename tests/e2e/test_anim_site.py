@@ -73,8 +73,8 @@ def test_an_mm_link_with_an_animation_starts_playing_in_the_playground(page, sit
     import urllib.parse
 
     import mmcore
-    from mmcore._mmapi import expr_to_params
-    from mmcore._options import Options
+    from mmcore.mm.api import expr_to_params
+    from mmcore.geometry.options import Options
 
     from ._cellpage import output, state, wait_state
     from ._site import site_cells

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 import mmcore
-from mmcore._wire import read_header, scene_from_bytes
+from mmcore.scene import Scene
+from mmcore.wire.codec import read_header
 from mmcore.cell import run_cell
 
 AB = 'A = mmcore.matrix("A", 6, 4, init="rows")\nB = mmcore.matrix("B", 4, 5, init="cols")\n'
@@ -18,7 +19,7 @@ def test_expression_figure_carries_its_mm_link_and_unchanged_arrays():
     B = mmcore.matrix("B", 4, 5, init="cols")
     assert header["mm_link"] == mmcore.to_mm(A @ B)
     plain = mmcore.layout(A @ B).to_bytes()
-    got, want = scene_from_bytes(scene), scene_from_bytes(plain)
+    got, want = Scene.from_bytes(scene), Scene.from_bytes(plain)
     assert len(got.faces) == len(want.faces)
     for f, g in zip(got.faces, want.faces):
         np.testing.assert_array_equal(f.values, g.values)

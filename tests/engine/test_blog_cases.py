@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import mmcore
-from mmcore._params import params_to_expr
+from mmcore.mm.params import params_to_expr
 
 from ._reference import blog_cases, case_ids
 
@@ -106,7 +106,7 @@ def test_params_link(cid):
 
 @pytest.mark.parametrize("cid", IDS)
 def test_original_link(cid):
-    pytest.importorskip("mmcore._mmlink", reason="compressed links need the values engineer's _mmlink")
+    pytest.importorskip("mmcore.mm.link", reason="compressed links need the values engineer's _mmlink")
     case = _case(cid)
     # Animated links keep their animation: its product ranges are computed only when read.
     _run(mmcore.from_mm(case["original_link"]), case)

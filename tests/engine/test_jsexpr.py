@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from mmcore._jsexpr import compile_js_expr
+from mmcore.values.jsexpr import compile_js_expr
 from mmcore.errors import MMError
 
 

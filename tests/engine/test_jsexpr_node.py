@@ -16,7 +16,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from mmcore._jsexpr import compile_js_expr
+from mmcore.values.jsexpr import compile_js_expr
 
 NODE = shutil.which("node")
 H, W = 3, 4

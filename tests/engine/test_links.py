@@ -9,8 +9,8 @@ from urllib.parse import quote
 
 import pytest
 
-from mmcore._mmdefaults import MM_DEFAULTS, default_types
-from mmcore._mmlink import js_number_to_string, make_mm_link, parse_mm_link
+from mmcore.mm.defaults import MM_DEFAULTS, default_types
+from mmcore.mm.link import js_number_to_string, make_mm_link, parse_mm_link
 from mmcore.errors import MMError
 
 from ._reference import blog_cases, case_ids

@@ -3,7 +3,7 @@
 import numpy as np
 
 import mmcore
-from mmcore._build import abs_range
+from mmcore.geometry.build import abs_range
 
 
 def test_abs_range_matches_a_plain_computation():

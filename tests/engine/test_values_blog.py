@@ -13,8 +13,8 @@ import math
 import numpy as np
 import pytest
 
-from mmcore._epilogs import matmul_values
-from mmcore._inits import init_values, is_random
+from mmcore.values.epilogs import matmul_values
+from mmcore.values.inits import init_values, is_random
 from mmcore.color import VizSettings, abs_range, color_range, hsl_and_size
 
 from ._reference import blog_cases, case_ids

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from mmcore._epilogs import EPILOG_NAMES, apply_epilog, erf_as, erf_exact, matmul_values
+from mmcore.values.epilogs import EPILOG_NAMES, apply_epilog, erf_as, erf_exact, matmul_values
 from mmcore.errors import MMError
 
 
@@ -156,7 +156,7 @@ def test_errors_say_what_was_wrong(call, message):
 def test_erf_tail_clamp_changes_no_bit():
     """Past |x| = 6.5 the A&S tail is below 2^-54, so clamping exp's argument there (to keep
     numpy's exp off its underflow path) leaves 1 - y, erf and GELU exactly as the plain formula."""
-    from mmcore._epilogs import _AS_A, _AS_P
+    from mmcore.values.epilogs import _AS_A, _AS_P
 
     def plain_erf(z):
         az = np.abs(z)

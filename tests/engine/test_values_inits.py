@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mmcore._inits import INIT_NAMES, init_values, is_random, parse_csv_text
+from mmcore.values.inits import INIT_NAMES, init_values, is_random, parse_csv_text
 from mmcore.errors import MMError
 
 
@@ -178,7 +178,7 @@ def test_gaussian_with_dropout_draws_the_same_values_then_drops():
 
 
 def test_cos_2pi_is_accurate_to_double_precision():
-    from mmcore._inits import cos_2pi
+    from mmcore.values.inits import cos_2pi
     v = np.concatenate([np.random.default_rng(3).random(200_000), [0.0, 0.25, 0.5, 0.75, 0.125, 1 - 2 ** -53]])
     got = cos_2pi(v.copy(), np.empty_like(v), np.empty_like(v))
     exact = np.cos(2 * np.pi * v.astype(np.longdouble))

@@ -6,7 +6,7 @@ import pytest
 
 import mmcore
 from mmcore.cell import CellResult, cell_filename, format_cell_error, run_cell, with_header_key
-from mmcore._wire import read_header
+from mmcore.wire.codec import read_header
 
 AB = 'A = mmcore.matrix("A", 6, 4, init="rows")\nB = mmcore.matrix("B", 4, 5, init="cols")\n'
 

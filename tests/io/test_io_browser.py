@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mmcore._safetensors import write_safetensors
+from mmcore.io.safetensors import write_safetensors
 from mmcore.bert.heads import head_file_path
 
 REPO = Path(__file__).resolve().parents[2]

@@ -8,8 +8,8 @@ import io
 import numpy as np
 import pytest
 
-import mmcore._safetensors
-import mmcore._sources
+import mmcore.io.safetensors
+import mmcore.io.sources
 import mmcore.io
 from mmcore.errors import MMError
 from mmcore.io import load_matrix, load_tensors
@@ -18,7 +18,7 @@ A = np.arange(12, dtype=np.float32).reshape(3, 4) / 4 - 1
 
 
 def test_docstring_examples_run():
-    for module in (mmcore.io, mmcore._safetensors, mmcore._sources):
+    for module in (mmcore.io, mmcore.io.safetensors, mmcore.io.sources):
         result = doctest.testmod(module)
         assert result.attempted > 0 and result.failed == 0, module.__name__
 
@@ -88,7 +88,7 @@ def test_csv_ragged_rows_and_bad_values():
 def test_safetensors_all_dtypes():
     x = np.array([[1.0, -2.5, 3.25], [0.5, 1e-3, -7.0]], dtype=np.float32)
     bf16_bits = (x.view(np.uint32) >> 16).astype(np.uint16)  # truncated to bfloat16
-    blob = mmcore._safetensors.write_safetensors(
+    blob = mmcore.io.safetensors.write_safetensors(
         {"f32": x, "f64": x.astype(np.float64), "f16": x.astype(np.float16), "bf16": (bf16_bits, "BF16"),
          "vec": np.array([1, 2, 3], dtype=np.int64)},
         metadata={"format": "pt"},
@@ -125,13 +125,13 @@ def test_safetensors_corrupt_files_error_clearly():
     import struct
 
     with pytest.raises(MMError, match="header length"):
-        mmcore._safetensors.read_header(struct.pack("<Q", 10_000) + b"{}")
+        mmcore.io.safetensors.read_header(struct.pack("<Q", 10_000) + b"{}")
     bad = b'{"w":{"dtype":"F32","shape":[2,2],"data_offsets":[0,8]}}'
     with pytest.raises(MMError, match=r"8 bytes for shape \(2, 2\) F32, expected 16"):
-        mmcore._safetensors.read_header(struct.pack("<Q", len(bad)) + bad + b"\0" * 8)
+        mmcore.io.safetensors.read_header(struct.pack("<Q", len(bad)) + bad + b"\0" * 8)
     odd = b'{"w":{"dtype":"C64","shape":[1],"data_offsets":[0,8]}}'
     with pytest.raises(MMError, match=r"dtype C64; expected one of F64, F32, F16, BF16"):
-        mmcore._safetensors.read_header(struct.pack("<Q", len(odd)) + odd + b"\0" * 8)
+        mmcore.io.safetensors.read_header(struct.pack("<Q", len(odd)) + odd + b"\0" * 8)
 
 
 def test_format_override_and_unknown_sources(tmp_path):
@@ -161,7 +161,7 @@ def test_progress_reports_chunks(tmp_path):
     np.testing.assert_array_equal(m, big)
     size = (tmp_path / "big.npy").stat().st_size
     assert len(seen) == 2 and seen[-1] == (size, size)
-    assert seen[0] == (mmcore._sources.CHUNK, size)
+    assert seen[0] == (mmcore.io.sources.CHUNK, size)
     # a file object has no known size
     seen.clear()
     load_matrix(io.BytesIO((tmp_path / "big.npy").read_bytes()), progress=lambda d, t: seen.append((d, t)))

@@ -13,7 +13,7 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
 
 import mmcore
-from mmcore._limits import MAX_ELEMENTS, check_figure, figure_size
+from mmcore.geometry.limits import MAX_ELEMENTS, check_figure, figure_size
 from mmcore.cell import run_cell
 
 HOOK = pathlib.Path(__file__).resolve().parents[2] / "pyodide_app" / "hook.py"

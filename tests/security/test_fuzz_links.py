@@ -4,7 +4,7 @@ URL readers (``readMmLink``, share links' ``readShared``, the compact ``view=`` 
 Each property runs a fixed-seed hypothesis search (at least 300 inputs in all): truncated or corrupt
 compressed data, huge JSON, wrong types, unknown keys, script-like strings. A parser must either succeed or
 raise ``MMError`` with a message (Python), or return null / a value (JS): never another exception, never a
-hang. Hostile inputs that build a figure past the size limit are refused by ``mmcore._limits``.
+hang. Hostile inputs that build a figure past the size limit are refused by ``mmcore.geometry.limits``.
 """
 
 from __future__ import annotations

@@ -27,8 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from mmcore import _safetensors
-from mmcore._sources import IN_BROWSER, Progress, describe, read_source, read_source_async, source_name
+import mmcore.io.safetensors as _safetensors
+from mmcore.io.sources import IN_BROWSER, Progress, describe, read_source, read_source_async, source_name
 from mmcore.errors import MMError
 
 __all__ = ["FORMATS", "asset", "load_matrix", "fetch_matrix", "load_tensors", "fetch_tensors", "decode_matrix",
@@ -85,15 +85,15 @@ def asset(path: str):
     In CPython it is the repository path; in the browser it is the URL beside the cell worker,
     which the site serves from ``assets/mm/`` (so ``../`` of the worker is ``assets/``).
 
-    >>> asset("weights/minilm/README.md").name
-    'README.md'
+    >>> asset("weights/minilm/README.md").is_file()   # in a checkout of the repository
+    True
     """
     path = path.lstrip("/")
     if IN_BROWSER:  # pragma: no cover - Pyodide only
         import js  # type: ignore[import-not-found]
 
         return str(js.URL.new("../" + path, js.location.href).href)
-    return Path(__file__).resolve().parents[1] / "docs" / "assets" / path
+    return Path(__file__).resolve().parents[2] / "docs" / "assets" / path
 
 
 def guess_format(name: str, data: bytes) -> str:

@@ -10,7 +10,7 @@ four sensitivity rules the reader can switch to in the figure's menu, and gives 
 float32) when one element has no such neighbour or its value must stay exact (past a range's end,
 or beyond float16's range).
 
-Used by ``_wire.scene_to_bytes`` for faces of at least ``MIN_FACE`` elements in still figures
+Used by ``mmcore.wire.codec.scene_to_bytes`` for faces of at least ``MIN_FACE`` elements in still figures
 (no animation, whose product planes are computed from the argument values) of at least
 ``MIN_SCENE`` elements: the scene format's version 2 (``docs/reference/scene-format.md``).
 

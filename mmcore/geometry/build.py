@@ -1,8 +1,8 @@
 """``mmcore.layout``: expression + settings -> :class:`~mmcore.scene.Scene`.
 
-Geometry from ``_layout.place``; values and colour ranges (mm's sensitivity rule over the
-global |x| maximum of every face, intermediates included) from ``_evaluation``, computed on
-first use; legends, row guides, flow arrows from ``_decor``; a camera hint.
+Geometry from ``mmcore.geometry.layout.place``; values and colour ranges (mm's sensitivity rule over the
+global |x| maximum of every face, intermediates included) from ``mmcore.values.lazy``, computed on
+first use; legends, row guides, flow arrows from ``mmcore.geometry.decor``; a camera hint.
 
 Example:
     >>> import mmcore
@@ -18,14 +18,14 @@ from typing import Any
 
 import numpy as np
 
-from ._decor import decorate
-from ._evaluation import Evaluation, LazyFaceData, LazyViz, abs_range, node_key
-from ._expr import Expr, MatMul
-from ._layout import bbox, place
-from ._limits import check_figure
-from ._options import Options
-from .errors import MMError
-from .scene import Camera, Face, Node, Scene
+from mmcore.geometry.decor import decorate
+from mmcore.values.lazy import Evaluation, LazyFaceData, LazyViz, abs_range, node_key
+from mmcore.geometry.expr import Expr, MatMul
+from mmcore.geometry.layout import bbox, place
+from mmcore.geometry.limits import check_figure
+from mmcore.geometry.options import Options
+from mmcore.errors import MMError
+from mmcore.scene import Camera, Face, Node, Scene
 
 __all__ = ["layout", "abs_range"]
 
@@ -44,10 +44,10 @@ def layout(expr: Expr, *, compute_values: bool = True, **options: Any) -> Scene:
     """
     if not isinstance(expr, Expr):
         raise MMError(f"layout: expected an mmcore expression (a matrix or A @ B), got {type(expr).__name__}")
-    check_figure(expr)                               # size limits before any memory is spent (mmcore._limits)
+    check_figure(expr)                               # size limits before any memory is spent (mmcore.geometry.limits)
     root_place = {k: options.pop(k, None) for k in
                   ("polarity", "left_placement", "right_placement", "result_placement")}
-    from .anim import attach, pop_anim_options
+    from mmcore.anim import attach, pop_anim_options
     anim = pop_anim_options(options)                 # anim=, fuse=, hide_inputs= (mmcore.anim)
     base = expr.options if isinstance(expr, MatMul) and expr.options is not None else Options()
     opts = base.merged(**options)

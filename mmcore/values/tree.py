@@ -1,13 +1,13 @@
 """Evaluate an expression tree bottom-up: every distinct leaf and node once.
 
-Leaves come from ``_inits.init_values`` (mm's init functions) or their own array; results from
-``_epilogs.matmul_values`` (float64 accumulation of float32 inputs, NaN sum → 0, epilog, float32).
+Leaves come from ``mmcore.values.inits.init_values`` (mm's init functions) or their own array; results from
+``mmcore.values.epilogs.matmul_values`` (float64 accumulation of float32 inputs, NaN sum → 0, epilog, float32).
 Random inits draw from a generator seeded by ``seed`` and the leaf's first-appearance index, so
 the same figure always gets the same numbers, and a leaf used twice has one set of values.
 
 Example:
     >>> import mmcore
-    >>> from mmcore._values import evaluate
+    >>> from mmcore.values.tree import evaluate
     >>> A = mmcore.matrix("A", 2, 3, init="rows"); B = mmcore.matrix("B", 3, 2, init="cols")
     >>> AB = A @ B
     >>> evaluate(AB).of(AB).tolist()
@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._epilogs import matmul_values
-from ._expr import Expr, Leaf
-from ._inits import init_values
+from mmcore.values.epilogs import matmul_values
+from mmcore.geometry.expr import Expr, Leaf
+from mmcore.values.inits import init_values
 
 __all__ = ["evaluate", "Values", "leaf_order"]
 

@@ -25,9 +25,9 @@ from typing import Any
 
 import numpy as np
 
-from ._expr import Blocks, Expr, Leaf, MatMul, Placement, _epilog_names, _init_names
-from ._options import SCHEMES, SENSITIVITIES, VIZ_DEFAULTS, Options
-from .errors import MMError
+from mmcore.geometry.expr import Blocks, Expr, Leaf, MatMul, Placement, _epilog_names, _init_names
+from mmcore.geometry.options import SCHEMES, SENSITIVITIES, VIZ_DEFAULTS, Options
+from mmcore.errors import MMError
 
 __all__ = ["params_to_expr"]
 
@@ -253,7 +253,7 @@ def params_to_expr(params: dict | str) -> MatMul:
     params = _dict(params, "params")
     node = _build(params, "params", "", None)
     opts = _options(params)
-    from .anim import from_params as _anim_from_params
+    from mmcore.anim import from_params as _anim_from_params
     opts = dataclasses.replace(opts, anim=_anim_from_params(params))
     if opts.gap <= 0:
         raise _fail("params.layout.gap", "a positive number", opts.gap)

@@ -19,9 +19,9 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ._expr import Expr, Leaf
-from ._values import Values
-from .color import color_range
+from mmcore.geometry.expr import Expr, Leaf
+from mmcore.values.tree import Values
+from mmcore.color import color_range
 
 __all__ = ["Evaluation", "LazyFaceData", "LazyViz", "abs_range", "node_key"]
 

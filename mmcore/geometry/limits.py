@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import MMError
+from mmcore.errors import MMError
 
 __all__ = ["MAX_ELEMENTS", "MAX_FACES", "figure_size", "check_figure", "check_scene"]
 
@@ -32,7 +32,7 @@ MAX_FACES = 2_000
 
 def _walk(expr: Any):
     """Every distinct node of an expression tree once (iterative: a very deep chain cannot overflow)."""
-    from ._expr import MatMul
+    from mmcore.geometry.expr import MatMul
 
     seen: set[int] = set()
     stack = [expr]

@@ -11,7 +11,7 @@ from -inf, exact-erf GELU).
 
 Example:
     >>> import numpy as np
-    >>> from mmcore._epilogs import apply_epilog, matmul_values
+    >>> from mmcore.values.epilogs import apply_epilog, matmul_values
     >>> apply_epilog(np.array([[-1.0, 0.0, 2.0]]), "relu", k=3).tolist()
     [[0.0, 0.0, 2.0]]
     >>> matmul_values(np.eye(2, dtype=np.float32), np.full((2, 2), 3, np.float32), "x/k").tolist()
@@ -25,7 +25,7 @@ import sys
 
 import numpy as np
 
-from .errors import MMError
+from mmcore.errors import MMError
 
 __all__ = ["EPILOG_NAMES", "apply_epilog", "matmul_values", "erf_as", "erf_exact", "erfc_cheb"]
 

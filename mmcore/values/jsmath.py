@@ -1,4 +1,4 @@
-"""JavaScript number semantics and the ``Math`` object, vectorised with numpy (for ``_jsexpr``).
+"""JavaScript number semantics and the ``Math`` object, vectorised with numpy (for ``mmcore.values.jsexpr``).
 
 Example:
     >>> import numpy as np
@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from .errors import MMError
+from mmcore.errors import MMError
 
 __all__ = ["MATH_CONSTANTS", "MATH_FUNCTIONS", "call_math", "js_pow", "to_int32", "to_uint32",
            "truthy"]

@@ -20,10 +20,10 @@ import dataclasses
 
 import numpy as np
 
-from ._blocks import BlockSplit
-from ._expr import Blocks, Expr, Leaf, MatMul, Placement
-from ._options import Options
-from ._schemes import child_placement
+from mmcore.geometry.blocks import BlockSplit
+from mmcore.geometry.expr import Blocks, Expr, Leaf, MatMul, Placement
+from mmcore.geometry.options import Options
+from mmcore.geometry.schemes import child_placement
 
 __all__ = ["Xform", "NodeGeometry", "FaceGeometry", "place", "bbox", "lifted_blocks"]
 

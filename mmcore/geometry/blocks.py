@@ -5,7 +5,7 @@ mm splits a dimension of length ``n`` into ``min(b, n)`` requested blocks of siz
 neighbouring blocks.
 
 Example:
-    >>> from mmcore._blocks import BlockSplit
+    >>> from mmcore.geometry.blocks import BlockSplit
     >>> s = BlockSplit.of(10, 6)
     >>> (s.size, s.count, s.displayed_length(gap=2))
     (2, 5, 18)

@@ -25,9 +25,9 @@ from typing import Callable
 
 import numpy as np
 
-from ._jsmath import (MATH_CONSTANTS, MATH_FUNCTIONS, call_math, js_pow, to_int32, to_uint32,
+from mmcore.values.jsmath import (MATH_CONSTANTS, MATH_FUNCTIONS, call_math, js_pow, to_int32, to_uint32,
                       truthy)
-from .errors import MMError
+from mmcore.errors import MMError
 
 __all__ = ["compile_js_expr", "JsExpr"]
 

@@ -26,7 +26,7 @@ import dataclasses
 
 import numpy as np
 
-from .scene import Arrow, Face, Guide, Label, Node, Scene
+from mmcore.scene import Arrow, Face, Guide, Label, Node, Scene
 
 __all__ = ["decorate", "name_size"]
 

@@ -1,7 +1,7 @@
 """``from_mm`` and ``to_mm``: mm's params and links <-> mmcore expressions.
 
 ``from_mm`` accepts mm's params (a dict or JSON text) or an mm link in either form
-(``?params=<JSON>`` or mm's compressed query; parsed by ``_mmlink.parse_mm_link``). The
+(``?params=<JSON>`` or mm's compressed query; parsed by ``mmcore.mm.link.parse_mm_link``). The
 expression carries mm's layout and colour settings, so ``mmcore.layout`` draws mm's picture.
 ``to_mm`` writes a link mm opens to the same picture: every node's placement and blocks are
 written as drawn (mm uses stored placements when it loads a link).
@@ -21,12 +21,12 @@ from typing import Any
 
 import numpy as np
 
-from ._expr import Expr, Leaf, MatMul
-from ._layout import place
-from ._mmlink import make_mm_link, parse_mm_link
-from ._options import Options
-from ._params import params_to_expr
-from .errors import MMError
+from mmcore.geometry.expr import Expr, Leaf, MatMul
+from mmcore.geometry.layout import place
+from mmcore.mm.link import make_mm_link, parse_mm_link
+from mmcore.geometry.options import Options
+from mmcore.mm.params import params_to_expr
+from mmcore.errors import MMError
 
 __all__ = ["from_mm", "to_mm", "expr_to_params", "MM_URL"]
 
@@ -161,6 +161,6 @@ def to_mm(expr: Expr, compress: bool | None = None, **options: Any) -> str:
         expr = expr.placed(root_place["polarity"], root_place["left_placement"],
                            root_place["right_placement"], root_place["result_placement"])
     params = expr_to_params(expr, opts)
-    from .anim import to_params as _anim_to_params
+    from mmcore.anim import to_params as _anim_to_params
     params = _anim_to_params(opts.anim, params)          # mm's anim group (mmcore.anim)
     return make_mm_link(params, compress=compress, base=MM_URL)

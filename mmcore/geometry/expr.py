@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import MMError
+from mmcore.errors import MMError
 
 __all__ = ["Expr", "Leaf", "MatMul", "Blocks", "Placement", "matrix", "name"]
 
@@ -29,12 +29,12 @@ _uids = itertools.count(1)
 _NAME_RE = re.compile(r"^\w+[\w.\-!#$%^&/\[\]]*$")
 
 def _init_names() -> tuple[str, ...]:
-    from ._inits import INIT_NAMES
+    from mmcore.values.inits import INIT_NAMES
     return tuple(INIT_NAMES)
 
 
 def _epilog_names() -> tuple[str, ...]:
-    from ._epilogs import EPILOG_NAMES
+    from mmcore.values.epilogs import EPILOG_NAMES
     return tuple(EPILOG_NAMES)
 
 
@@ -114,7 +114,7 @@ class Expr:
             >>> (A @ B).styled(sensitivity="local").style
             (('sensitivity', 'local'),)
         """
-        from ._options import check_style
+        from mmcore.geometry.options import check_style
         merged = dict(self.style)
         merged.update(check_style(style))
         return dataclasses.replace(self, style=tuple(sorted(merged.items())))
@@ -185,7 +185,7 @@ class MatMul(Expr):
     epilog: str = "none"
     blocks: Blocks = Blocks()
     placement: Placement | None = None
-    options: Any = None          # root-level layout/colour settings carried from mm (mmcore._options.Options)
+    options: Any = None          # root-level layout/colour settings carried from mm (mmcore.geometry.options.Options)
     textbook: bool = False       # the textbook epilog (per-row layernorm, exact GELU, ...) instead of mm's
     style: tuple = ()            # per-node colour/legend overrides, (key, value) pairs (see ``styled``)
     spacing: tuple = ()          # per-node gap/scatter/molecule/blast overrides (mm links' child ``layout``)
@@ -258,7 +258,7 @@ def matrix(name: str | None, h: Any = None, w: int | None = None, *, init: str |
     if name is not None:
         _check_name(name)
     if isinstance(h, (str, bytes)) or hasattr(h, "__fspath__"):
-        from . import io as _io   # lazy: only when a file is named
+        import mmcore.io as _io   # lazy: only when a file is named
         h = _io.load_matrix(h, key=key)
     if h is not None and not isinstance(h, (int, np.integer)):
         arr = np.asarray(h)

@@ -5,14 +5,14 @@ bottom), ``res`` (result placement = back). ``blocks`` alternates polarity and c
 ``zigzag`` alternates polarity only, ``wheel`` copies the parent, ``custom`` keeps each node's own.
 
 Example:
-    >>> from mmcore._expr import Placement
+    >>> from mmcore.geometry.expr import Placement
     >>> derive("blocks", Placement(), is_left=True).code(), derive("blocks", Placement(), is_left=False).code()
     ('+LBB', '+RTB')
 """
 
 from __future__ import annotations
 
-from ._expr import MatMul, Placement
+from mmcore.geometry.expr import MatMul, Placement
 
 __all__ = ["derive", "child_placement"]
 

@@ -1,5 +1,9 @@
 """The engine benchmark's core, runnable in CPython and in Pyodide: ``run_bench(which) -> dict``.
 
+Used by ``scripts/bench_engine.py`` (CPython), ``scripts/bench_engine_browser.py`` (which sends this
+file's source to Pyodide in the browser and under Node) and ``scripts/bench_anim.py``; the essay's
+expressions (``attention_layer``, ``attention_head``) are also used by a few tests.
+
 ``which`` is ``"blog49"`` (the essay's attention layer, ~1.15 M elements) or ``"gpt2"`` (the same
 layer at GPT-2-small size: input 1024×768, weights 768×768, FFN 768×3072 and 3072×768, ~18 M
 elements). Timed (median wall and median CPU seconds): ``from_mm(link)`` + ``layout`` with every value, against the same expression's
@@ -7,6 +11,7 @@ plain numpy matmuls (float32 and float64; and float32 with the leaves drawn by n
 random generator, the same work minus mm's rules). Peak memory of one from_mm + layout via tracemalloc.
 
 Example:
+    >>> from engine_bench import run_bench
     >>> r = run_bench("tiny", repeats=1)
     >>> r["elements"], r["faces"]
     (2688, 17)
@@ -20,9 +25,9 @@ import tracemalloc
 
 import numpy as np
 
-from ._expr import MatMul, matrix
-from ._mmapi import from_mm, to_mm
-from ._values import evaluate
+from mmcore.geometry.expr import MatMul, matrix
+from mmcore.mm.api import from_mm, to_mm
+from mmcore.values.tree import evaluate
 
 __all__ = ["attention_head", "attention_layer", "median_times", "run_bench", "SIZES"]
 
@@ -84,9 +89,9 @@ def _median_time(fn, repeats: int, cpu: dict, key: str) -> float:
 def run_bench(which: str = "blog49", repeats: int = 5) -> dict:
     """Median seconds of from_mm + layout (all values) and of plain numpy matmuls; peak memory.
 
-    The GPT-2-size layer (18.35 M elements) is past a cell's figure size limit (``mmcore._limits``):
+    The GPT-2-size layer (18.35 M elements) is past a cell's figure size limit (``mmcore.geometry.limits``):
     the benchmark measures the engine itself, so the limit is lifted while it runs."""
-    from . import _limits
+    import mmcore.geometry.limits as _limits
     saved = _limits.MAX_ELEMENTS
     _limits.MAX_ELEMENTS = max(saved, 10 ** 9)
     try:
@@ -96,7 +101,7 @@ def run_bench(which: str = "blog49", repeats: int = 5) -> dict:
 
 
 def _run_bench(which: str, repeats: int) -> dict:
-    from ._build import layout
+    from mmcore import layout
     expr = attention_layer(*SIZES[which])
     link = to_mm(expr)
 

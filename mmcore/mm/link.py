@@ -24,8 +24,8 @@ import re
 from decimal import Decimal
 from urllib.parse import parse_qsl, quote_plus
 
-from ._mmdefaults import MM_DEFAULTS, default_params, default_types
-from .errors import MMError
+from mmcore.mm.defaults import MM_DEFAULTS, default_params, default_types
+from mmcore.errors import MMError
 
 __all__ = ["MM_DEFAULTS", "MM_BASE_URL", "parse_mm_link", "make_mm_link", "flatten", "unflatten",
            "js_number_to_string"]

@@ -4,7 +4,7 @@
 settings an expression carries (``from_mm`` puts mm's settings on the root node).
 
 Example:
-    >>> from mmcore._options import Options
+    >>> from mmcore.geometry.options import Options
     >>> o = Options().merged(gap=3, sensitivity="local")
     >>> (o.gap, o.scheme, o.sensitivity)
     (3, 'blocks', 'local')
@@ -16,7 +16,7 @@ import dataclasses
 import math
 from typing import Any
 
-from .errors import MMError
+from mmcore.errors import MMError
 
 __all__ = ["Options", "SCHEMES", "SENSITIVITIES", "VIZ_DEFAULTS", "STYLE_KEYS", "check_style"]
 

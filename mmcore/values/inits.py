@@ -23,7 +23,7 @@ import re
 
 import numpy as np
 
-from .errors import MMError
+from mmcore.errors import MMError
 
 __all__ = ["INIT_NAMES", "RANDOM_INITS", "init_values", "parse_csv_text", "uses_range",
            "uses_dropout", "is_random"]
@@ -97,7 +97,7 @@ def _base(init: str, i: np.ndarray, j: np.ndarray, h: int, w: int, rng, expr: st
     if init == "diff":
         return np.where(i == j, 1.0, np.where(i == j + 1, -1.0, 0.0))
     if init == "expr":
-        from ._jsexpr import compile_js_expr
+        from mmcore.values.jsexpr import compile_js_expr
         return compile_js_expr(expr)(i, j, h, w, rng=rng)
     if init == "url":
         return _wrap_rows(_load_rows(url, data), h, w)
@@ -264,7 +264,7 @@ def _load_rows(url: str, data) -> list[np.ndarray]:
     if url in _URL_CACHE:
         return _URL_CACHE[url]
     try:
-        from .io import load_matrix
+        from mmcore.io import load_matrix
     except ImportError:  # pragma: no cover - mmcore.io is part of the package
         rows = parse_csv_text(_read_text(url))
     else:
@@ -279,7 +279,7 @@ def _load_rows(url: str, data) -> list[np.ndarray]:
 
 def _csv_rows(text: str) -> list[np.ndarray]:
     try:
-        from .io import parse_csv
+        from mmcore.io import parse_csv
     except ImportError:  # pragma: no cover
         return parse_csv_text(text)
     return _array_rows(parse_csv(text, what="the url init's data"))

@@ -1,19 +1,26 @@
 """The scene wire format (versions 1 and 2): ``MMSC``, version, JSON header length, header, 8-aligned arrays.
 
 Version 2 only adds compact face values (``f16`` arrays with a few exact ``f32`` values, see
-``_compact``) for the large faces of very large still figures; a scene without them is written
-as version 1, byte for byte as before.
+:mod:`mmcore.wire.compact`) for the large faces of very large still figures; a scene without them
+is written as version 1, byte for byte as before.
 
 Deterministic: keys are written in a fixed order and floats by ``repr``, so the same scene
 gives identical bytes in CPython and Pyodide. See ``docs/reference/scene-format.md``.
 
+This module knows the format, not the scene classes: :func:`scene_to_bytes` reads a scene's
+attributes, and :func:`decode` gives the header with every array in place, from which
+``mmcore.Scene.from_bytes`` builds the objects (so ``mmcore.scene`` imports this module and never
+the other way round).
+
 Example:
     >>> import mmcore
-    >>> from mmcore._wire import read_header
+    >>> from mmcore.wire.codec import decode, read_header
     >>> A = mmcore.matrix("A", 2, 3); B = mmcore.matrix("B", 3, 2)
     >>> blob = mmcore.layout(A @ B).to_bytes()
     >>> blob[:4], read_header(blob)["version"]
     (b'MMSC', 1)
+    >>> decode(blob)["faces"][0]["values"].shape
+    (2, 2)
 """
 
 from __future__ import annotations
@@ -23,11 +30,10 @@ import struct
 
 import numpy as np
 
-from . import _compact
-from .errors import MMError
-from .scene import Arrow, Camera, Face, FaceData, Guide, Label, Node, Scene
+from ..errors import MMError
+from . import compact as _compact
 
-__all__ = ["scene_to_bytes", "scene_from_bytes", "read_header", "MAGIC", "VERSION", "VERSIONS"]
+__all__ = ["scene_to_bytes", "decode", "read_header", "MAGIC", "VERSION", "VERSIONS"]
 
 MAGIC = b"MMSC"
 VERSION = 2                       # the newest version written
@@ -54,13 +60,13 @@ class _Arrays:
         return ref
 
 
-def _compact_plan(scene: Scene) -> bool:
-    """True when the scene's large faces are written compactly (``_compact``): a still figure of at
+def _compact_plan(scene) -> bool:
+    """True when the scene's large faces are written compactly (:mod:`mmcore.wire.compact`): a still figure of at
     least ``MIN_SCENE`` elements."""
     return scene.anim is None and scene.element_count() >= _compact.MIN_SCENE
 
 
-def _values_refs(f: Face, arrays: _Arrays, compact: bool, global_absmax: float) -> dict:
+def _values_refs(f, arrays: _Arrays, compact: bool, global_absmax: float) -> dict:
     """The face's ``values`` reference, and ``exact`` when its values are written compactly."""
     h, w = f.shape
     if compact and h * w >= _compact.MIN_FACE:
@@ -84,8 +90,9 @@ def _v(p) -> list[float]:
     return [_f(x) for x in p]
 
 
-def scene_to_bytes(scene: Scene, extra: dict | None = None) -> bytes:
-    """Serialise ``scene``; ``extra`` header keys are appended after the standard ones."""
+def scene_to_bytes(scene, extra: dict | None = None) -> bytes:
+    """Serialise ``scene`` (an ``mmcore.Scene``, read through its attributes); ``extra`` header keys are
+    appended after the standard ones."""
     arrays = _Arrays()
     faces = []
     compact = _compact_plan(scene)
@@ -115,7 +122,7 @@ def scene_to_bytes(scene: Scene, extra: dict | None = None) -> bytes:
                "alpha": _f(g.alpha)} for g in scene.guides]
     arrows = [{"node": a.node, "side": a.side, "points": [_v(p) for p in a.points], "size": _f(a.size)}
               for a in scene.arrows]
-    cam = scene.camera or Camera((0.0, 0.0, 100.0))
+    cam = scene.camera
     viz = {k: (_f(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v)
            for k, v in dict(scene.viz).items()}
     version = 2 if used_compact else 1
@@ -123,7 +130,8 @@ def scene_to_bytes(scene: Scene, extra: dict | None = None) -> bytes:
         "format": "mmcore.scene", "version": version, "title": scene.title, "gap": _f(scene.gap),
         "bbox": {"min": _v(scene.bbox_min), "max": _v(scene.bbox_max)}, "center": _v(scene.center),
         "viz": viz, "faces": faces, "nodes": nodes, "labels": labels, "guides": guides, "arrows": arrows,
-        "camera": {"position": _v(cam.position), "target": _v(cam.target), "up": _v(cam.up)},
+        "camera": ({"position": _v(cam.position), "target": _v(cam.target), "up": _v(cam.up)} if cam else
+                   {"position": [0.0, 0.0, 100.0], "target": [0.0, 0.0, 0.0], "up": [0.0, 1.0, 0.0]}),
         "anim": scene.anim,
         **(extra or {}),
     }
@@ -149,8 +157,11 @@ def read_header(data) -> dict:
     return header
 
 
-def scene_from_bytes(data) -> Scene:
-    """Read a blob written by :func:`scene_to_bytes`."""
+def decode(data) -> dict:
+    """The header of a blob written by :func:`scene_to_bytes`, with every array reference replaced by
+    its array: each face's ``row_offsets``, ``col_offsets`` and ``values`` (float32, compact values
+    widened and their exact entries put back), each guide's ``lines``. Arrays are views of ``data``
+    where the dtype allows."""
     h = read_header(data)
     buf = memoryview(data).cast("B")
     start = h["_data_start"]
@@ -170,26 +181,10 @@ def scene_from_bytes(data) -> Scene:
                 v.reshape(-1)[arr(exact["index"])] = arr(exact["values"])
         return v
 
-    t = tuple
-    faces = tuple(Face(
-        path=f["path"], name=f["name"], kind=f["kind"], shape=t(f["shape"]), p00=t(f["p00"]),
-        row_dir=t(f["row_dir"]), col_dir=t(f["col_dir"]), row_offsets=arr(f["row_offsets"]),
-        col_offsets=arr(f["col_offsets"]), blocks=f["blocks"],
-        data=FaceData(values(f), f["absmax"], f["absmin"], t(f["color_range"])),
-        epilog=f.get("epilog", "none"), inputs=t(f.get("inputs", ())), style=f.get("style")) for f in h["faces"])
-    nodes = tuple(Node(
-        path=n["path"], name=n["name"], epilog=n["epilog"], shape=t(n["shape"]), blocks=t(n["blocks"]),
-        extent=t(n["extent"]), origin=t(n["origin"]), axes=t(t(a) for a in n["axes"]),
-        left=n["left"], right=n["right"], placement=n.get("placement", ""),
-        textbook=bool(n.get("textbook", False))) for n in h["nodes"])
-    labels = tuple(Label(lb["text"], lb["kind"], lb["face"], t(lb["position"]), t(lb["right"]),
-                         t(lb["up"]), lb["size"]) for lb in h.get("labels", []))
-    guides = tuple(Guide(g["face"], arr(g["lines"]), t(t(c) for c in g["corner"]), g["alpha"])
-                   for g in h.get("guides", []))
-    arrows = tuple(Arrow(a["node"], a["side"], t(t(p) for p in a["points"]), a["size"])
-                   for a in h.get("arrows", []))
-    cam = h.get("camera")
-    camera = Camera(t(cam["position"]), t(cam["target"]), t(cam["up"])) if cam else None
-    return Scene(title=h["title"], gap=h["gap"], bbox_min=t(h["bbox"]["min"]), bbox_max=t(h["bbox"]["max"]),
-                 viz=h["viz"], faces=faces, nodes=nodes, labels=labels, guides=guides, arrows=arrows,
-                 camera=camera, anim=h.get("anim"))
+    for f in h["faces"]:
+        f["row_offsets"], f["col_offsets"] = arr(f["row_offsets"]), arr(f["col_offsets"])
+        f["values"] = values(f)
+        f.pop("exact", None)
+    for g in h.get("guides", []):
+        g["lines"] = arr(g["lines"])
+    return h
