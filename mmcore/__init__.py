@@ -11,7 +11,7 @@ Build an expression from leaves and ``@``, lay it out as mm would, and get a sce
   ``.positions()``, ``scene.to_bytes()`` / ``Scene.from_bytes(b)``, ``scene.outline()``;
 * ``from_mm(params_or_link)`` / ``to_mm(expr)``: mm's params and links, both directions.
 
-Example:
+Examples:
     >>> import mmcore
     >>> A = mmcore.matrix("A", 8, 6, init="rows")
     >>> B = mmcore.matrix("B", 6, 4, init="cols")

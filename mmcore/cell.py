@@ -5,7 +5,7 @@ A cell is a small Python program. It runs in a fresh namespace where ``mmcore``,
 mmcore expression or scene, otherwise the argument of its last ``show(...)`` call. The figure is laid out
 with ``mmcore.layout`` and returned as scene bytes (wire format v1, docs/reference/scene-format.md).
 
-Example:
+Examples:
     >>> from mmcore.cell import run_cell
     >>> result = run_cell("x = 6 * 7\\nprint('x is', x)", cell_id="demo-1")
     >>> result.scene is None, result.stdout
@@ -80,7 +80,7 @@ def show(x: Any) -> Any:
 
     Outside a cell it only checks ``x``.
 
-    Example:
+    Examples:
         >>> import mmcore
         >>> A = mmcore.matrix("A", 4, 3, init="rows")
         >>> show(A @ mmcore.matrix("B", 3, 2, init="cols")).shape
@@ -204,7 +204,7 @@ def run_cell(source: str, *, cell_id: str = "cell", echo: Callable[[str], None] 
 def format_cell_error(exc: BaseException) -> CellError:
     """Describe ``exc`` raised by ``run_cell`` for a reader: message, trimmed traceback, cell line.
 
-    Example:
+    Examples:
         >>> try:
         ...     run_cell("a = 'x'\\nint(a)", cell_id="c")
         ... except ValueError as e:

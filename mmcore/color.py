@@ -5,7 +5,7 @@ cyan-blue, negative red) and moves a little with magnitude; lightness and size g
 square root of the normalised magnitude. 0 is black with size 0, ±Infinity white at full size,
 NaN white with size 0. The normalisation range depends on ``sensitivity``.
 
-Example:
+Examples:
     >>> import numpy as np
     >>> viz = VizSettings()
     >>> absmin, absmax = color_range("global", local_absmax=1.0, local_absmin=0.0, global_absmax=1.0)

@@ -5,7 +5,7 @@ in that row may read the key in that column). A mask enters a figure as an addit
 product ``[Q/√d | I] @ [K_t ; -b·(1 - mask)]`` equals ``Q K_t/√d - b·(1 - mask)``, so one matmul box
 shows the scores and the mask together (``masked_attention``).
 
-Example:
+Examples:
     >>> import numpy as np
     >>> m = local_mask(6, 1)
     >>> int(m.sum()), m[0].tolist()

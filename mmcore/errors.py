@@ -1,6 +1,6 @@
 """The one exception mmcore raises for bad input.
 
-Example:
+Examples:
     >>> from mmcore.errors import MMError
     >>> try:
     ...     raise MMError("cannot multiply A (3×4) by B (5×2): inner dimensions 4 and 5 differ")

@@ -4,7 +4,7 @@ A :class:`Scene` holds faces (every matrix drawn), nodes (every matmul cube), la
 guides, flow arrows, a bounding box, mm's colour settings and a camera hint. It is written to
 and read from the binary wire format of ``docs/reference/scene-format.md``.
 
-Example:
+Examples:
     >>> import mmcore
     >>> A = mmcore.matrix("A", 8, 6, init="rows"); B = mmcore.matrix("B", 6, 4, init="cols")
     >>> scene = mmcore.layout(A @ B, gap=2)

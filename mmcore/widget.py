@@ -98,7 +98,7 @@ def static_html(figure: Any, *, height: int = 420, theme: str = "light", step: i
 
     Runs where a page runs scripts (nbconvert's HTML export, a saved page); elsewhere the note stays.
 
-    Example:
+    Examples:
         >>> import mmcore
         >>> page = static_html(mmcore.matrix("A", 2, 3) @ mmcore.matrix("B", 3, 2))   # doctest: +SKIP
         >>> "mmAtlasWidget" in page                                                    # doctest: +SKIP

@@ -5,7 +5,7 @@ step (revealed result cells, intermediate product planes, split-k partial sums, 
 argument rows and columns) follows from it by the rules in ``docs/reference/animations.md``, in
 Python (``state_at``, for tests) and in the browser's shader alike.
 
-Example:
+Examples:
     >>> import mmcore
     >>> from mmcore.anim import state_at
     >>> A = mmcore.matrix("A", 8, 6, init="rows"); B = mmcore.matrix("B", 6, 4, init="cols")

@@ -9,7 +9,7 @@ A track's ``product_range`` needs the argument faces' values; it is computed whe
 (or when the scene is serialised), so an animated figure whose leaves cannot be loaded (an mm
 link with ``init: url`` and no network) still lays out and gives its positions.
 
-Example:
+Examples:
     >>> import mmcore
     >>> from mmcore.anim import attach, schedule_of, Animation
     >>> A = mmcore.matrix("A", 4, 3); B = mmcore.matrix("B", 3, 2)
@@ -69,7 +69,7 @@ class LazyTrack(dict):
     A plain ``dict`` once filled: every reading method fills it first, so ``json.dumps``,
     ``dict(track)``, ``==`` and iteration all see the complete track.
 
-    Example:
+    Examples:
         >>> t = LazyTrack({"path": ""}, lambda: [0.0, 2.0])
         >>> t.filled, t["path"], t.filled, dict(t)
         (False, '', False, {'path': '', 'product_range': [0.0, 2.0]})

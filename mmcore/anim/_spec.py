@@ -6,7 +6,7 @@ params tree (``anim`` on the root and ``anim.alg`` on every matmul child), so ``
 their animations. Per-node values are ``inherit`` (take the parent's algorithm, the default) or
 ``none`` (freeze that subtree: its result is shown precomputed).
 
-Example:
+Examples:
     >>> from mmcore.anim import Animation
     >>> a = Animation.of("vmprod", fuse="sync", nodes={"LR": "none"})
     >>> a.alg, a.fuse, a.node_alg("LR"), a.node_alg("LL")
@@ -130,7 +130,7 @@ def to_params(anim, params: dict) -> dict:
     """``params`` (mm's params tree, changed in place and returned) carrying ``anim`` (an Animation,
     name or dict; ``None`` leaves mm's "alg none"): the root's ``anim`` group and every child's alg.
 
-    Example:
+    Examples:
         >>> p = {"anim": {"alg": "none"}, "left": {"matmul": True, "left": {}, "right": {}}, "right": {}}
         >>> q = to_params(Animation("vmprod", fuse="sync", nodes={"L": "none"}), p)
         >>> q["anim"]["alg"], q["anim"]["fuse"], q["left"]["anim"]

@@ -6,7 +6,7 @@ argument faces' values, one plane per partition block), the split-k partial-sum 
 highlighted argument rows/columns. The renderer computes the same from the schedule header
 (``docs/reference/animations.md``); tests compare this with numpy.
 
-Example:
+Examples:
     >>> import mmcore
     >>> from mmcore.anim import state_at
     >>> A = mmcore.matrix("A", 4, 3, init="rows"); B = mmcore.matrix("B", 3, 2, init="cols")

@@ -9,7 +9,7 @@ its parent goes on; the root starts a new cycle at once. ``simulate`` replays ex
 records, per node, the global step of its first local step: every node runs its ``steps`` local
 steps back to back, so ``local = step - start`` describes the whole cycle.
 
-Example:
+Examples:
     >>> import mmcore
     >>> from mmcore.anim import Animation, schedule
     >>> A = mmcore.matrix("A", 6, 4); B = mmcore.matrix("B", 4, 5); C = mmcore.matrix("C", 5, 3)

@@ -7,7 +7,7 @@
 
 Only ``heads`` is needed in the browser: the full model (90 MB) stays out of the site.
 
-Example:
+Examples:
     >>> import mmcore.bert
     >>> head = mmcore.bert.minilm_head(layer=0, head=2, sentence="He drove to the stadium.")
     >>> head.tokens[:3], head.weights().shape

@@ -11,7 +11,7 @@ Keys of the file (float32 unless said): ``L{l}.h{h}.wq|wk|wv`` (H×d), ``L{l}.h{
 ``L{l}.s{i}.attn_out`` (T×H, attention output before the residual), ``s{i}.tokens`` (str),
 ``s{i}.ids`` (int32), ``sentences`` (str) and ``meta`` (JSON text).
 
-Example:
+Examples:
     >>> head = minilm_head(layer=0, head=2, sentence=0)   # the committed file
     >>> head.tokens
     ('[CLS]', 'the', 'weather', 'is', 'lovely', 'today', '.', '[SEP]')

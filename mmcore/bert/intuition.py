@@ -17,7 +17,7 @@ Keys (float32 unless said):
   ``concat @ wo``), ``creature.bo`` (384), ``creature.attn_out`` (T×384, the model's attention output);
 - ``meta`` (JSON text): config, the extracted layer, and every MiniLM tensor's shape.
 
-Example:
+Examples:
     >>> data = load_intuition()
     >>> data.creature_tokens[:5]
     ('[CLS]', 'a', 'fluffy', 'blue', 'creature')

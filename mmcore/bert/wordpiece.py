@@ -6,7 +6,7 @@ then WordPiece: each word is cut greedily into the longest vocabulary pieces, co
 carrying a ``##`` prefix; a word that cannot be cut (or is longer than 100 characters) becomes
 ``[UNK]``. ``encode`` adds ``[CLS]`` and ``[SEP]``.
 
-Example:
+Examples:
     >>> tok = WordPiece.from_tokens(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "the", "cat", "play", "##ing", ","])
     >>> tok.tokenize("The cat, playing!")
     ('the', 'cat', ',', 'play', '##ing', '[UNK]')

@@ -4,7 +4,7 @@ mm splits a dimension of length ``n`` into ``min(b, n)`` requested blocks of siz
 ``ceil(n / min(b, n))``; an empty final block is dropped, and ``gap`` empty units separate
 neighbouring blocks.
 
-Example:
+Examples:
     >>> from mmcore.geometry.blocks import BlockSplit
     >>> s = BlockSplit.of(10, 6)
     >>> (s.size, s.count, s.displayed_length(gap=2))

@@ -4,7 +4,7 @@ Geometry from ``mmcore.geometry.layout.place``; values and colour ranges (mm's s
 global |x| maximum of every face, intermediates included) from ``mmcore.values.lazy``, computed on
 first use; legends, row guides, flow arrows from ``mmcore.geometry.decor``; a camera hint.
 
-Example:
+Examples:
     >>> import mmcore
     >>> A = mmcore.matrix("A", 8, 6, init="rows"); B = mmcore.matrix("B", 6, 4, init="cols")
     >>> s = mmcore.layout(A @ B)

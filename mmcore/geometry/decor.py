@@ -10,7 +10,7 @@
 * Flow vanes per cube (mm's ``flowGuide``): a triangle from the left argument (blue) and one from
   the right (red), meeting the cube's centre line and pointing into the result, scaled by ``flow guides``.
 
-Example:
+Examples:
     >>> import mmcore
     >>> A = mmcore.matrix("A", 32, 24); B = mmcore.matrix("B", 24, 32)
     >>> s = mmcore.layout(A @ B, gap=3)

@@ -3,7 +3,7 @@
 Expressions are frozen dataclasses compared by identity: the same leaf object used twice
 (the attention head's ``input`` for Q and for V) is one matrix with one set of values.
 
-Example:
+Examples:
     >>> import mmcore
     >>> A = mmcore.matrix("A", 8, 6, init="rows")
     >>> B = mmcore.matrix("B", 6, 4, init="cols")
@@ -109,7 +109,7 @@ class Expr:
         ``max_light``, ``elem_scale``, ``zero_hue``, ``hue_gap``, ``hue_spread``, ``legends``,
         ``shape_legends``, ``row_guides``, ``flow_guides``.
 
-        Example:
+        Examples:
             >>> A = matrix("A", 2, 2); B = matrix("B", 2, 2)
             >>> (A @ B).styled(sensitivity="local").style
             (('sensitivity', 'local'),)
@@ -251,7 +251,7 @@ def matrix(name: str | None, h: Any = None, w: int | None = None, *, init: str |
     2-D numpy array; ``matrix("W", "weights.npz", key="wq")`` loads a file (``.npy``, ``.npz``,
     ``.csv``, ``.safetensors``); ``matrix("M", 4, 4, expr="i == j ? 1 : 0")`` uses an expression.
 
-    Example:
+    Examples:
         >>> matrix("A", 2, 3, init="eye").shape
         (2, 3)
     """
@@ -287,7 +287,7 @@ def matrix(name: str | None, h: Any = None, w: int | None = None, *, init: str |
 def name(label: str, expr: Expr) -> Expr:
     """``expr`` named ``label`` (same as ``expr.named(label)``).
 
-    Example:
+    Examples:
         >>> A = matrix("A", 2, 3); B = matrix("B", 3, 2)
         >>> name("attn", A @ B).text()
         'attn = A @ B'

@@ -4,7 +4,7 @@ Each matmul node gets a rigid transform (rotation × translation) from its paren
 slot; the whole scene is the root frame turned by π about x, so j runs +x, i runs −y and k
 runs +z. Faces keep only ``p00``, two unit directions and 1-D offsets: positions are lazy.
 
-Example:
+Examples:
     >>> import mmcore
     >>> L = mmcore.matrix("L", 32, 24); R = mmcore.matrix("R", 24, 32)
     >>> s = mmcore.layout(L @ R, gap=3)

@@ -5,7 +5,7 @@ together and at most ``MAX_FACES`` faces. The same rule runs at build time (CPyt
 reader's browser (Pyodide), because both go through ``mmcore.layout`` and ``mmcore.cell.run_cell``.
 The limits are documented in docs/reference/limits.md.
 
-Example:
+Examples:
     >>> import mmcore
     >>> figure_size(mmcore.matrix("A", 4, 3) @ mmcore.matrix("B", 3, 2))
     (26, 3)

@@ -3,7 +3,7 @@
 ``mmcore.layout(expr, gap=4, scheme="blocks", ...)`` merges keyword overrides over the
 settings an expression carries (``from_mm`` puts mm's settings on the root node).
 
-Example:
+Examples:
     >>> from mmcore.geometry.options import Options
     >>> o = Options().merged(gap=3, sensitivity="local")
     >>> (o.gap, o.scheme, o.sensitivity)

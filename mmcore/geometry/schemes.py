@@ -4,7 +4,7 @@ Booleans: ``pol`` (positive), ``left`` (left placement = right), ``right`` (righ
 bottom), ``res`` (result placement = back). ``blocks`` alternates polarity and convexity,
 ``zigzag`` alternates polarity only, ``wheel`` copies the parent, ``custom`` keeps each node's own.
 
-Example:
+Examples:
     >>> from mmcore.geometry.expr import Placement
     >>> derive("blocks", Placement(), is_left=True).code(), derive("blocks", Placement(), is_left=False).code()
     ('+LBB', '+RTB')

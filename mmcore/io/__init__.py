@@ -8,7 +8,7 @@ In the browser, ``await fetch_matrix(url)`` loads without blocking (Pyodide's ``
 ``load_matrix(url)`` also works in the cell worker through a synchronous request.
 Every problem raises ``mmcore.errors.MMError`` saying what was expected.
 
-Example:
+Examples:
     >>> import numpy as np
     >>> load_matrix(b"1,2,3\\n4,5,6\\n").tolist()
     [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]

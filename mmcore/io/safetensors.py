@@ -5,7 +5,7 @@ JSON header ``{name: {"dtype": "F32", "shape": [2, 3], "data_offsets": [begin, e
 (plus an optional ``"__metadata__"`` dict of strings), then the raw little-endian data;
 offsets count from the first byte after the header.
 
-Example:
+Examples:
     >>> import numpy as np
     >>> blob = write_safetensors({"w": np.arange(6, dtype=np.float32).reshape(2, 3)})
     >>> sorted(read_header(blob))

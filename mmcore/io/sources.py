@@ -6,7 +6,7 @@ Pyodide (``sys.platform == "emscripten"``) an ``http(s)`` URL is read with a syn
 ``pyodide.http.pyfetch``. Every reader reports ``progress(loaded_bytes, total_bytes)`` after
 each chunk; ``total_bytes`` is ``None`` when the size is not known in advance.
 
-Example:
+Examples:
     >>> seen = []
     >>> read_source(b"1,2\\n3,4\\n", progress=lambda done, total: seen.append((done, total)))
     b'1,2\\n3,4\\n'

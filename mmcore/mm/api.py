@@ -6,7 +6,7 @@ expression carries mm's layout and colour settings, so ``mmcore.layout`` draws m
 ``to_mm`` writes a link mm opens to the same picture: every node's placement and blocks are
 written as drawn (mm uses stored placements when it loads a link).
 
-Example:
+Examples:
     >>> import mmcore
     >>> A = mmcore.matrix("A", 4, 3, init="rows"); B = mmcore.matrix("B", 3, 2, init="eye")
     >>> link = mmcore.to_mm((A @ B).named("C"), gap=2)

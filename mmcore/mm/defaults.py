@@ -7,7 +7,7 @@ this tree, so ``default_types()`` maps each last key segment to ``bool``, ``floa
 number) or ``str``. ``compress`` is deliberately absent, as in mm's start-up state: a nested
 ``compress`` key therefore stays a string (the essay's links have one).
 
-Example:
+Examples:
     >>> default_types()["gap"], default_types()["shape"], default_types()["init"]
     (<class 'float'>, <class 'bool'>, <class 'str'>)
     >>> default_params()["viz"]["zero hue"]

@@ -7,7 +7,7 @@ path and every last segment gets a small number, each value is written as
 ``name=id`` pairs. Values come back as strings and are cast by the type of the same-named key in
 mm's defaults (boolean, number, string); unknown keys stay strings, as in mm.
 
-Example:
+Examples:
     >>> p = {"expr": "L @ R", "left": {"h": 4, "init": "eye"}, "layout": {"gap": 2}}
     >>> link = make_mm_link(p, compress=True)
     >>> link.split("?")[1]

@@ -5,7 +5,7 @@
 ``matmul: true``) and carries mm's layout and colour settings on the root. Every malformed value
 raises ``MMError`` naming its key path. ``expr_to_params`` writes the tree back.
 
-Example:
+Examples:
     >>> e = params_to_expr({"left": {"name": "A", "h": 4, "w": 3}, "right": {"name": "B", "h": 3, "w": 2}})
     >>> e.text(), e.shape
     ('A @ B', (4, 2))

@@ -3,7 +3,7 @@
 The sorter is minGPT's ``gpt-nano`` (3 layers, 3 heads, 48 channels, 85,728 parameters) trained
 here with hand-written backpropagation to sort 6 letters from A, B, C (``scripts/train_sorter.py``).
 
-Example:
+Examples:
     >>> from mmcore.models import sort_text, sorter_trace, sorter_head_arrays
     >>> sort_text("CBABBC")
     'ABBBCC'

@@ -1,6 +1,6 @@
 """Cross-entropy loss and hand-written backpropagation through a :class:`~._forward.Trace`.
 
-Example:
+Examples:
     >>> import numpy as np
     >>> from mmcore.models._gpt import SORTER_CONFIG, init_params
     >>> from mmcore.models._forward import forward

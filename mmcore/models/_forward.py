@@ -30,7 +30,7 @@ name                    shape            meaning
 
 Names starting with ``_`` are caches for backpropagation (LayerNorm statistics, dropout masks).
 
-Example:
+Examples:
     >>> import numpy as np
     >>> from mmcore.models._gpt import SORTER_CONFIG, init_params
     >>> params = init_params(SORTER_CONFIG, np.random.default_rng(0))

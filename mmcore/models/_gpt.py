@@ -3,7 +3,7 @@
 Parameters are a plain ``dict`` from minGPT ``state_dict`` names to numpy arrays; Linear weights are
 stored ``[out, in]`` as in PyTorch, so a Linear layer computes ``x @ W.T + b``.
 
-Example:
+Examples:
     >>> import numpy as np
     >>> from mmcore.models._gpt import SORTER_CONFIG, init_params, count_params
     >>> params = init_params(SORTER_CONFIG, np.random.default_rng(0))

@@ -15,7 +15,7 @@ The head is laid out like mm's attention-head example
 By default a 6-letter input is followed by the model's own first 5 sorted letters, so the head sees
 the full 11-token context it has when writing the last output letter.
 
-Example:
+Examples:
     >>> arrays = sorter_head_arrays(0, 1, "CBABCA")
     >>> arrays["tokens"], arrays["Q"].shape, arrays["attn"].shape
     ('CBABCAAABBC', (11, 16), (11, 11))

@@ -1,6 +1,6 @@
 """AdamW (PyTorch's decoupled weight decay) and global gradient-norm clipping, as pure functions.
 
-Example:
+Examples:
     >>> import numpy as np
     >>> params = {"w": np.array([1.0, -2.0])}
     >>> grads = {"w": np.array([3.0, 4.0])}

@@ -3,7 +3,7 @@
 Inputs are 6 letters from A, B, C (tokens 0, 1, 2). The model reads the input followed by the
 sorted letters produced so far, and predicts the next sorted letter (minGPT's ``SortDataset``).
 
-Example:
+Examples:
     >>> encode("CBABBC").tolist()
     [2, 1, 0, 1, 1, 2]
     >>> decode([0, 1, 1, 1, 2, 2])

@@ -3,7 +3,7 @@
 The ``.npz`` holds one float32 array per trainable parameter under its minGPT ``state_dict`` name
 (Linear weights ``[out, in]``); nothing else, so any npz reader sees plain matrices.
 
-Example:
+Examples:
     >>> params = sorter_params()
     >>> params["lm_head.weight"].shape, params["lm_head.weight"].dtype
     ((3, 48), dtype('float32'))

@@ -6,7 +6,7 @@ computed one after the other and put side by side. :func:`run` does the whole pa
 float64 and returns every stage under the names of :mod:`mmcore.models._forward` (without the batch
 axis); the chapter's tests check it against :func:`mmcore.models.forward`.
 
-Example:
+Examples:
     >>> s = run("CBABBC")
     >>> s["emb"].shape, s["h.0.att_probs"].shape, s["logits"].shape
     ((6, 48), (3, 6, 6), (6, 3))

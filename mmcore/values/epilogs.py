@@ -9,7 +9,7 @@ mm's quirks are kept by default (see ``apply_epilog``); ``textbook=True`` gives 
 variants beside them (per-row layernorm, causal softmax with -inf masking and the row max taken
 from -inf, exact-erf GELU).
 
-Example:
+Examples:
     >>> import numpy as np
     >>> from mmcore.values.epilogs import apply_epilog, matmul_values
     >>> apply_epilog(np.array([[-1.0, 0.0, 2.0]]), "relu", k=3).tolist()

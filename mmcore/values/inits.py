@@ -8,7 +8,7 @@ Range (``min``/``max``) applies to rows, cols, row major, col major, uniform and
 only when ``min != 0 or max != 1``: value = min + max(0, max - min) * f. Dropout applies to those
 and to pt linear when ``dropout > 0``: an element is kept when ``rand() > dropout``.
 
-Example:
+Examples:
     >>> init_values("rows", 3, 2, min=0, max=1).tolist()
     [[0.0, 0.0], [0.5, 0.5], [1.0, 1.0]]
     >>> init_values("expr", 2, 2, expr="i == j").tolist()

@@ -10,7 +10,7 @@ JavaScript numerics are mirrored: ``%`` is the truncated remainder (sign of the 
 comparisons give booleans that count as 0/1, ``&&``/``||`` return an operand by JS truthiness,
 ``Math.round`` rounds halves up.
 
-Example:
+Examples:
     >>> import numpy as np
     >>> f = compile_js_expr("-2 * (Math.trunc(i / 8) % 2) + 1")
     >>> f(np.arange(0, 32, 8)[:, None], np.zeros((1, 1)), 32, 1).ravel().tolist()

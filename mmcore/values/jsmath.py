@@ -1,6 +1,6 @@
 """JavaScript number semantics and the ``Math`` object, vectorised with numpy (for ``mmcore.values.jsexpr``).
 
-Example:
+Examples:
     >>> import numpy as np
     >>> call_math("round", [np.array([-2.5, 2.5, 0.49999999999999994])], (3,), None).tolist()
     [-2.0, 3.0, 0.0]

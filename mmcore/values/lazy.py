@@ -5,7 +5,7 @@ face's values compute its subtree (each distinct node once, kept); a colour rang
 global |x| maximum, so every face. A figure whose leaves cannot be loaded (an mm link with
 ``init: url`` and no network) still gives its positions; values that need them raise.
 
-Example:
+Examples:
     >>> import mmcore
     >>> A = mmcore.matrix("A", 2, 3, init="rows"); B = mmcore.matrix("B", 3, 2, init="cols")
     >>> s = mmcore.layout(A @ B, sensitivity="local")
@@ -42,7 +42,7 @@ def _min_nonzero_abs(values: np.ndarray) -> float:
 def abs_range(values: np.ndarray) -> tuple[float, float]:
     """(max |x|, min non-zero |x|) over the finite entries; (0, 0) when there are none.
 
-    Example:
+    Examples:
         >>> abs_range(np.array([[0.0, -2.0], [0.5, np.nan]], dtype=np.float32))
         (2.0, 0.5)
     """

@@ -5,7 +5,7 @@ Leaves come from ``mmcore.values.inits.init_values`` (mm's init functions) or th
 Random inits draw from a generator seeded by ``seed`` and the leaf's first-appearance index, so
 the same figure always gets the same numbers, and a leaf used twice has one set of values.
 
-Example:
+Examples:
     >>> import mmcore
     >>> from mmcore.values.tree import evaluate
     >>> A = mmcore.matrix("A", 2, 3, init="rows"); B = mmcore.matrix("B", 3, 2, init="cols")

@@ -2,7 +2,7 @@
 compact float16 faces for very large figures (``compact``), and a readable text outline (``outline``).
 Nothing here imports ``mmcore.scene``: the scene classes import this package.
 
-Example:
+Examples:
     >>> from mmcore.wire.codec import MAGIC, VERSIONS
     >>> MAGIC, VERSIONS
     (b'MMSC', (1, 2))

@@ -12,7 +12,7 @@ attributes, and :func:`decode` gives the header with every array in place, from 
 ``mmcore.Scene.from_bytes`` builds the objects (so ``mmcore.scene`` imports this module and never
 the other way round).
 
-Example:
+Examples:
     >>> import mmcore
     >>> from mmcore.wire.codec import decode, read_header
     >>> A = mmcore.matrix("A", 2, 3); B = mmcore.matrix("B", 3, 2)

@@ -14,7 +14,7 @@ Used by ``mmcore.wire.codec.scene_to_bytes`` for faces of at least ``MIN_FACE`` 
 (no animation, whose product planes are computed from the argument values) of at least
 ``MIN_SCENE`` elements: the scene format's version 2 (``docs/reference/scene-format.md``).
 
-Example:
+Examples:
     >>> x = np.array([[0.0, 0.5, -1.0, 0.123456]], dtype=np.float32)
     >>> h, exact_at, exact = compact_values(x, [(0.0, 1.0)])
     >>> h.dtype.name, h.tolist(), exact_at.tolist()

@@ -1,6 +1,6 @@
 """A readable text outline of a scene, for golden files and diffs.
 
-Example:
+Examples:
     >>> import mmcore
     >>> A = mmcore.matrix("A", 2, 3, init="rows"); B = mmcore.matrix("B", 3, 2, init="cols")
     >>> print(mmcore.layout(A @ B, gap=1).outline().splitlines()[0])
