@@ -85,8 +85,9 @@ def asset(path: str):
     In CPython it is the repository path; in the browser it is the URL beside the cell worker,
     which the site serves from ``assets/mm/`` (so ``../`` of the worker is ``assets/``).
 
-    >>> asset("weights/minilm/README.md").is_file()   # in a checkout of the repository
-    True
+    Examples:
+        >>> asset("weights/minilm/README.md").is_file()   # in a checkout of the repository
+        True
     """
     path = path.lstrip("/")
     if IN_BROWSER:  # pragma: no cover - Pyodide only
