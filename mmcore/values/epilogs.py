@@ -27,7 +27,7 @@ import numpy as np
 
 from mmcore.errors import MMError
 
-__all__ = ["EPILOG_NAMES", "apply_epilog", "matmul_values", "erf_as", "erf_exact", "erfc_cheb"]
+__all__ = ["EPILOG_NAMES", "apply_epilog", "matmul_values", "matmul_in_order", "erf_as", "erf_exact", "erfc_cheb"]
 
 #: mm's epilogs, in the order of its menu.
 EPILOG_NAMES: tuple[str, ...] = (
@@ -304,32 +304,41 @@ def _layernorm(x: np.ndarray, textbook: bool) -> np.ndarray:
 #: numpy without BLAS (Pyodide): its matmul is a plain triple loop that sums each dot product in
 #: order k = 0, 1, ... and strides down the right argument's column; see ``_matmul64``.
 _NO_BLAS = sys.platform == "emscripten"
-_TILE_BYTES = 1 << 18   # right-argument columns per tile: K × cols × 8 bytes stays in the CPU cache
 
 
 def _matmul64(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """``left @ right`` of float32 arrays in float64 (the products are exact).
 
-    With BLAS (CPython), dgemm. Without it (Pyodide), numpy's own loop, fed the right argument in
-    column-major order and a tile of columns at a time: every dot product is still summed in order
-    k = 0, 1, ... (so the bits are those of ``np.matmul`` there) but reads contiguous memory that
-    stays in cache, about 3× faster for the essay's layers.
+    With BLAS (CPython), dgemm. Without it (Pyodide), ``matmul_in_order``: the bits of numpy's
+    own loop there, about 3× faster.
 
     >>> _matmul64(np.ones((2, 3), np.float32), np.ones((3, 2), np.float32)).tolist()
     [[3.0, 3.0], [3.0, 3.0]]
     """
     a = left.astype(np.float64)
-    if not _NO_BLAS:
-        return np.matmul(a, right.astype(np.float64))
-    k, j = right.shape
-    b = np.asfortranarray(right, dtype=np.float64)
-    cols = max(8, _TILE_BYTES // (8 * max(k, 1)))
-    if cols >= j:
+    b = right.astype(np.float64)
+    return matmul_in_order(a, b) if _NO_BLAS else np.matmul(a, b)
+
+
+def matmul_in_order(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b`` of float64 arrays with every dot product summed from 0.0 in order k = 0, 1, ...:
+    the same bits as numpy's matmul without BLAS (``out[i, j] = 0; out[i, j] += a[i, k]·b[k, j]``).
+
+    It runs as ``einsum("ik,kj->ij")`` (no ``optimize``, so no BLAS): einsum's iterator orders
+    the axes i, k, j (j innermost, since only ``b`` strides both j and k, and by 8 < 8·J bytes),
+    so its kernel is ``out[i, :] += a[i, k]·b[k, :]`` over a contiguous row, one k after the
+    other: each sum in order, and the products of float32 numbers are exact, so a fused
+    multiply-add gives the same bits too. Contiguous rows stream through the cache, where
+    numpy's loop strides down b's columns: about 3× faster in Pyodide. With one column (J = 1)
+    einsum would sum the column in a dot-product kernel with several accumulators (another
+    order): that case keeps numpy's loop.
+
+    >>> matmul_in_order(np.array([[1e16, 1.0, -1e16, 1.0]]), np.ones((4, 2))).tolist()
+    [[1.0, 1.0]]
+    """
+    if a.ndim != 2 or b.ndim != 2 or b.shape[1] < 2 or a.dtype != np.float64 or b.dtype != np.float64:
         return np.matmul(a, b)
-    out = np.empty((a.shape[0], j), dtype=np.float64)
-    for c in range(0, j, cols):
-        np.matmul(a, b[:, c:c + cols], out=out[:, c:c + cols])
-    return out
+    return np.einsum("ik,kj->ij", np.ascontiguousarray(a), np.ascontiguousarray(b))
 
 
 def matmul_values(left: np.ndarray, right: np.ndarray, epilog: str = "none", *,
