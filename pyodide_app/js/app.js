@@ -5,8 +5,8 @@
 //
 // This entry is small on purpose (esbuild code splitting, scripts/build_js.mjs): the cell and the renderer
 // (three.js) are imported only when a page has cells, and the editor (CodeMirror, cell/editor.js) only when
-// the reader starts editing. On a page with cells, Python boots in the background once the page has loaded and
-// the main thread is idle (not with Save-Data), so a first Run rarely waits for the boot.
+// the reader starts editing. On a page with cells, Python starts booting in the worker as soon as this entry
+// sees them (on a fast connection; see bootInBackground), so a first Run rarely waits for the boot.
 //
 // For tests and tools: `window.mmAtlas = {runtime, cells, mountAll}` (cells: Map of cell id -> cell;
 // `mountAll()` returns a promise that resolves once the page's cells are mounted).
@@ -42,6 +42,8 @@ async function mountAll() {
   unmountAll();
   const els = [...document.querySelectorAll("[data-mm-cell]")];
   if (els.length) {
+    if (opensMmLink(els)) runtime.boot();   // the playground runs its link at once: Python starts now, not after the chunk
+    bootInBackground(mine);   // before the cell chunk: the worker starts on its own thread while it loads
     let mountCell;
     try {
       ({ mountCell } = await import("./cell/cell.js"));
@@ -62,25 +64,33 @@ async function mountAll() {
         el.setAttribute("data-state", "error");
       }
     }
-    bootWhenQuiet(mine);
   }
   window.dispatchEvent(new CustomEvent("mm:mounted", { detail: { cells: [...cells.keys()] } }));
 }
 
 /**
- * Boot Python in the background on a page with cells, once the page has loaded (its scripts, styles and
- * pictures) and the main thread is idle: the worker then downloads and starts Python on its own thread while
- * the figures draw, so a Run rarely waits. Skipped when the reader asked to save data, and in a browser driven
- * by automation (navigator.webdriver: crawlers, tests) unless `localStorage["mm:boot"]` is "idle" (the
- * benchmarks and tests/e2e/test_boot_page.py set it).
+ * Boot Python in the background on a page with cells, as soon as this bundle sees them (before the cell and
+ * renderer chunk loads): the worker downloads and starts Python on its own thread while the figures load and
+ * draw, so a Run rarely waits. Only on a fast connection (Network Information `effectiveType` "4g", or no such
+ * API); on a slower one, or with Save-Data, the boot waits until the page has loaded and the main thread is
+ * idle, so the figures' bytes come first (with Save-Data: no background boot at all; Python starts on edit,
+ * hover or Run). In a browser driven by automation (navigator.webdriver: crawlers, tests) there is no
+ * background boot unless `localStorage["mm:boot"]` is "reader": scripts/bench_page.py and
+ * tests/e2e/test_boot_page.py set it to get what a reader gets.
  */
-function bootWhenQuiet(mine) {
+function bootInBackground(mine) {
   const nav = /** @type {any} */ (navigator);
-  if (runtime.ready || nav.connection?.saveData) return;
+  if (runtime.ready) return;
   if (nav.webdriver) {
     let wanted = null;
     try { wanted = localStorage.getItem("mm:boot"); } catch { /* storage blocked */ }
-    if (wanted !== "idle") return;
+    if (wanted !== "reader") return;
+  }
+  const conn = nav.connection;
+  if (conn?.saveData) return;
+  if (!conn || !conn.effectiveType || conn.effectiveType === "4g") {
+    runtime.boot();
+    return;
   }
   const loaded = document.readyState === "complete"
     ? Promise.resolve()
@@ -88,6 +98,11 @@ function bootWhenQuiet(mine) {
   loaded.then(() => {
     if (mine === generation) runtime.prewarm();   // requestIdleCallback inside
   });
+}
+
+/** The page is the playground with an mm link in its query (`?mm=`): it will run the link as soon as it mounts. */
+function opensMmLink(els) {
+  return /(?:^|[?&])mm=./.test(location.search.slice(1)) && els.some((el) => el.dataset.autorun === "mm-link");
 }
 
 /** Follow the palette toggle: one observer for the whole tab (body survives instant navigation). */
@@ -109,5 +124,8 @@ function start() {
 }
 
 window.mmAtlas = { runtime, cells, mountAll };
+// Material's document$ first emits only after its own bundle has started; a page that opens with cells needs
+// not wait for it to start Python (module scripts run once the document is parsed)
+if (document.readyState !== "loading" && document.querySelector("[data-mm-cell]")) bootInBackground(generation);
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start, { once: true });
 else start();

@@ -81,6 +81,7 @@ export class PythonRuntime {
     const generation = ++this.generation;
     this.bootCount += 1;
     this.isReady = false;
+    performance.mark("mm:boot-start");
     const worker = new Worker(this.workerURL, { type: "module", name: "mm-python" });
     this.worker = worker;
     this.ready = new Promise((resolve, reject) => {
