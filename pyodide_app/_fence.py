@@ -140,6 +140,8 @@ def render_cell(view: CellView) -> str:
     root_attrs = f'data-mm-cell="{a(view.cell_id)}" data-state="idle"'
     if view.scene_file:
         root_attrs += f' data-scene="{a(view.scene_file)}"'
+    elif view.options.prebuild:          # it ran at build time and drew nothing: no empty frame until it does
+        root_attrs += ' data-figure="none"'
     root_attrs += f' data-autorun="{a(view.options.autorun)}"'
     if height:
         root_attrs += f' data-height="{height}"'

@@ -139,3 +139,11 @@ def test_attribute_values_are_escaped(cell_id):
     out = render_cell(_view(cell_id=cell_id))
     assert "<script>" not in out.split("data-mm-source")[0]
     assert _parse(_view(cell_id=cell_id)).elements[0][1]["data-mm-cell"] == cell_id
+
+
+def test_a_cell_that_drew_nothing_at_build_time_hides_its_frame():
+    printed = render_cell(_view(scene_file=None, stdout="3 parameters\n"))
+    assert 'data-figure="none"' in printed and "data-scene" not in printed
+    not_built = render_cell(_view(scene_file=None, options=FenceOptions(prebuild=False)))
+    assert "data-figure" not in not_built                # run="false": its figure appears after Run
+    assert "data-figure" not in render_cell(_view())     # a prebuilt figure

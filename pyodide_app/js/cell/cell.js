@@ -93,6 +93,7 @@ export function mountCell(root, ctx) {
     label: "",
     getCode: () => editor.getCode(),
     codeName: id,
+    marks: id,
     onStateChange: (kind) => { recordState(kind); },
   }, setStatus);
   /** The figure element's text alternative (its aria-label) follows the scene drawn. */
@@ -142,6 +143,7 @@ export function mountCell(root, ctx) {
   async function run() {
     if (busy || !mounted) return;
     busy = true;
+    performance.mark(`mm:run-start:${id}`);
     const code = editor.getCode();
     const rt = ctx.runtime;
     buttons.run.disabled = true;
@@ -164,8 +166,10 @@ export function mountCell(root, ctx) {
       const result = await rt.run(id, code, {
         onStdout: (text) => { if (mounted) appendOutput(text); },
       });
+      markWorkerPhases(id, result.timings);
       if (!mounted) return;
       if (result.scene) {
+        root.removeAttribute("data-figure");   // a cell that printed only at build time now draws
         describe(result.scene);
         await figure.setScene(result.scene);
       }
@@ -322,6 +326,18 @@ export function mountCell(root, ctx) {
       delete root.dataset.mmLive;
     },
   };
+}
+
+/**
+ * The worker's phases of a run (epoch ms in `timings.marks`, worker.js) as this page's marks
+ * `mm:<name>:<cell>`, and `mm:scene-received:<cell>` now. Example: markWorkerPhases("playground", result.timings)
+ */
+function markWorkerPhases(id, timings) {
+  const origin = performance.timeOrigin;
+  for (const [name, at] of Object.entries(timings?.marks || {})) {
+    if (Number.isFinite(at)) performance.mark(`mm:${name}:${id}`, { startTime: Math.max(0, at - origin) });
+  }
+  performance.mark(`mm:scene-received:${id}`);
 }
 
 /** Restorers of the mounted cells, called on back/forward between entries of the same page. */
