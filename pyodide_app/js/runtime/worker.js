@@ -13,6 +13,7 @@
 //   w.postMessage({ type: "run", id: 1, cellId: "demo-1", code: "A = mmcore.matrix('A', 4, 4)\nA @ A" });
 
 import { RUN_HELPER } from "./run-helper.js";
+import { installWheels, prepareWheels } from "./wheels.js";
 
 const PYODIDE_VERSION = "0.27.7";
 const indexURL = new URL(`./pyodide/${PYODIDE_VERSION}/`, import.meta.url).href;
@@ -42,6 +43,8 @@ const progress = (stage, detail) => postMessage({ type: "progress", stage, detai
 async function boot() {
   const timings = {};
   let t = now();
+  // numpy's and mmcore's wheels download and inflate while the interpreter starts (wheels.js)
+  const wheels = prepareWheels(indexURL, ["mmcore"]);
   progress("runtime", "Downloading the Python runtime");
   const { loadPyodide } = await import(/* @vite-ignore */ indexURL + "pyodide.mjs");
   timings.import_pyodide_mjs = now() - t;
@@ -58,10 +61,17 @@ async function boot() {
   timings.load_pyodide = now() - t;
   t = now();
   progress("packages", "Loading numpy and mmcore");
-  await py.loadPackage("mmcore", {
-    messageCallback: (msg) => progress("packages", msg),
-    errorCallback: (msg) => progress("packages", msg),
-  });
+  const prepared = await wheels;
+  timings.wheels_wait = now() - t;
+  if (prepared) {
+    await installWheels(py, prepared);
+  } else {
+    await py.loadPackage("mmcore", {
+      messageCallback: (msg) => progress("packages", msg),
+      errorCallback: (msg) => progress("packages", msg),
+    });
+  }
+  timings.wheels = prepared ? "inflated while Python started" : "loadPackage";
   timings.load_packages = now() - t;
   t = now();
   progress("import", "Importing mmcore");
@@ -79,6 +89,7 @@ async function run(msg) {
   await booting;
   const timings = {};
   const t0 = now();
+  const started = epoch();
   currentRun = msg.id;
   const runCell = pyodide.globals.get("_mm_run_cell");
   const echo = (text) => postMessage({ type: "stdout", id: msg.id, text });
@@ -115,11 +126,36 @@ async function run(msg) {
       }
     }
     timings.extract = now() - t1;
+    timings.marks = runMarks(started, timings, out.get("phases"));
     const result = { type: "result", id: msg.id, scene, stdout: out.get("stdout"), timings };
     postMessage(result, scene ? [scene] : []);
   } finally {
     out.destroy();
   }
+}
+
+/** Epoch ms (this worker's clock and the page's differ only by their time origins). */
+const epoch = () => performance.timeOrigin + performance.now();
+
+/**
+ * The run's phases as marks for the page, `mm:<name>:<cell>` in epoch ms (cell.js): the Python run split by the
+ * helper's phase durations laid end to end (the cell's own code, layout, values, link, encode: the values are
+ * computed inside the encoding, so these are durations, not moments), then the copy out of the wasm heap and
+ * the post. Example: {"python-start": 1.7e12, "python-eval": 1.7e12 + 40, ..., "scene-posted": 1.7e12 + 900}
+ */
+function runMarks(started, timings, phases) {
+  const p = phases ? phases.toJs({ dict_converter: Object.fromEntries }) : {};
+  phases?.destroy?.();
+  const steps = ["layout", "values", "link", "encode"];
+  const inPhases = steps.reduce((sum, k) => sum + (p[k] || 0), 0);
+  const marks = { "python-start": started };
+  let t = started + Math.max(0, timings.run - inPhases);
+  marks["python-eval"] = t;
+  for (const k of steps.slice(0, -1)) marks[`python-${k}`] = (t += p[k] || 0);
+  marks["python-encode"] = started + timings.run;
+  marks["scene-extracted"] = marks["python-encode"] + timings.extract;
+  marks["scene-posted"] = epoch();
+  return marks;
 }
 
 self.onmessage = async (ev) => {
