@@ -75,10 +75,14 @@ function prefersReducedMotion() {
  *   after the reader changes a setting (menu, view buttons, spin, magnifier) or ends a camera move;
  *   beforeFirstFrame: called by setScene with the decoded scene once its meshes are in the three.js
  *   scene and before its first frame is drawn (the animation player sets its step there, so no
- *   frame of a new scene is ever drawn without its animation state).
+ *   frame of a new scene is ever drawn without its animation state). marks: a name for the performance marks
+ *   of each setScene (`mm:scene-decoded:<marks>`, `scene-built`, `scene-drawn`, `colors-done`: the colours
+ *   deferred past the first frame are in use).
  */
 export function createFigure(container, { theme = "light", label = "", getCode = null, codeName = "", onStateChange = () => {},
-  beforeFirstFrame = null } = {}) {
+  beforeFirstFrame = null, marks = "" } = {}) {
+  /** Performance mark `mm:<name>:<marks>` of a step of setScene (only with `marks`, e.g. the cell id). */
+  const mark = (name) => { if (marks) performance.mark(`mm:${name}:${marks}`); };
   const ownHeight = container.clientHeight;     // a container with its own height is filled
   const state = { theme, spin: false };
   let display = { ...DEFAULT_DISPLAY };
@@ -342,6 +346,7 @@ export function createFigure(container, { theme = "light", label = "", getCode =
   async function setScene(arrayBuffer) {
     if (disposed) throw new Error("setScene on a disposed figure");
     const decoded = decodeScene(arrayBuffer);
+    mark("scene-decoded");
     const first = scene === null;
     const oldRadius = radius;
     scene = decoded;
@@ -355,7 +360,7 @@ export function createFigure(container, { theme = "light", label = "", getCode =
     if (webglFailed) return;
     clearContent();
     content = createSceneContent(decoded, palette, renderer ? renderer.capabilities.maxTextureSize : (knownMaxTexture || 4096),
-                                 { onColors: () => requestRender() });
+                                 { onColors: () => requestRender(), onColorsDone: () => mark("colors-done") });
     three.add(content.group);
     hover?.setFaces(content.faceMeshes(), content.group, decoded.gap);
     applyDisplay();
@@ -368,9 +373,11 @@ export function createFigure(container, { theme = "light", label = "", getCode =
       controls?.update();
     }
     if (beforeFirstFrame) beforeFirstFrame(decoded);
+    mark("scene-built");
     if (!renderer) return;          // off screen without a context: drawn when it scrolls near
     if (frameRequest) { cancelAnimationFrame(frameRequest); frameRequest = 0; }
     renderNow();
+    mark("scene-drawn");
     await new Promise((resolve) => requestAnimationFrame(() => resolve()));
   }
 

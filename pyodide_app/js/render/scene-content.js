@@ -23,9 +23,10 @@ export const SYNC_COLORS = 1 << 20;
  * @param {import("./scene-decode.js").DecodedScene} scene
  * @param {object} palette themes.js palette
  * @param {number} maxTextureSize the renderer's MAX_TEXTURE_SIZE (wider matrices are wrapped)
- * @param {{onColors?: () => void}} [opts] onColors: a deferred colour texture is in use (draw again)
+ * @param {{onColors?: () => void, onColorsDone?: () => void}} [opts] onColors: a deferred colour texture is in use
+ *   (draw again); onColorsDone: every deferred colour texture is (called at once when none was deferred)
  */
-export function createSceneContent(scene, palette, maxTextureSize, { onColors } = {}) {
+export function createSceneContent(scene, palette, maxTextureSize, { onColors, onColorsDone } = {}) {
   const group = new THREE.Group();
   group.name = "scene";
   group.position.fromArray(scene.center || [0, 0, 0]);
@@ -47,7 +48,10 @@ export function createSceneContent(scene, palette, maxTextureSize, { onColors } 
         if (!live) return;
         if (await f.computeColors() && live) onColors?.();
       }
+      if (live) onColorsDone?.();
     }, 0));
+  } else {
+    onColorsDone?.();
   }
   for (const f of faces) group.add(f.mesh);
   const deco = createGuides(scene.guides, scene.arrows, palette);
