@@ -60,7 +60,7 @@ def main() -> int:
             key = "w" if fmt in ("npz", "safetensors") else None
             ms = median_ms(lambda: load_matrix(blob, key=key, format=fmt), args.repeat)
             rows.append((f"load_matrix {fmt} {shape[0]}x{shape[1]} ({len(blob) / 1e6:.2f} MB)", ms))
-    heads._load_path.cache_clear()
+    heads._FILE.clear()
     rows.append(("load_heads (shipped file, uncached)",
                  median_ms(lambda: heads.parse_heads(heads.head_file_path().read_bytes()), args.repeat)))
     rows.append(("minilm_head(0, 2, 3) + weights() (cached file)",

@@ -28,7 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from mmcore.bert import minilm  # noqa: E402
-from mmcore.bert.heads import DEFAULT_FILE, SITE_DIR  # noqa: E402
+from mmcore.bert._shipped import SITE_DIR  # noqa: E402
+from mmcore.bert.heads import DEFAULT_FILE  # noqa: E402
 
 DEFAULT_SENTENCES = (
     "The weather is lovely today.",
@@ -92,6 +93,24 @@ def save_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
             zf.writestr(info, buffer.getvalue(), compresslevel=9)
 
 
+OWN_SECTIONS = ("## Source and licence", "## Regenerate")
+
+
+def sections_of_others(readme: Path) -> str:
+    """The README's ``## `` sections that other scripts wrote (e.g. extract_minilm_intuition.py's), kept when
+    this script rewrites its own part."""
+    if not readme.is_file():
+        return ""
+    text = readme.read_text(encoding="utf-8")
+    starts = [i for i in range(len(text)) if text.startswith("\n## ", i)]
+    kept = []
+    for n, i in enumerate(starts):
+        section = text[i + 1:starts[n + 1] + 1 if n + 1 < len(starts) else len(text)]
+        if not section.startswith(OWN_SECTIONS):
+            kept.append(section.rstrip("\n") + "\n")
+    return "".join("\n" + s for s in kept)
+
+
 def write_readme(out: Path, layers: list[int], sentences: list[str], model_dir: Path, argv: list[str]) -> None:
     sha = hashlib.sha256((model_dir / "model.safetensors").read_bytes()).hexdigest()
     command = "python scripts/extract_minilm.py" + "".join(f" {a!r}" if " " in a else f" {a}" for a in argv)
@@ -125,7 +144,8 @@ python scripts/extract_minilm.py --download
 {command}
 ```
 """
-    (out.parent / "README.md").write_text(text, encoding="utf-8")
+    readme = out.parent / "README.md"
+    (readme).write_text(text + sections_of_others(readme), encoding="utf-8")
     target = out.parent / LICENSE.name
     if LICENSE.is_file() and target.resolve() != LICENSE.resolve():
         shutil.copyfile(LICENSE, target)

@@ -32,7 +32,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from mmcore.bert import minilm  # noqa: E402
-from mmcore.bert.intuition import ANALOGY, CREATURE, DEFAULT_FILE, MOLE_SENTENCES, SITE_DIR  # noqa: E402
+from mmcore.bert._shipped import SITE_DIR  # noqa: E402
+from mmcore.bert.intuition import ANALOGY, CREATURE, DEFAULT_FILE, MOLE_SENTENCES  # noqa: E402
 from mmcore.bert.model import forward  # noqa: E402
 
 FIRST_WORD_ID = 1996  # BERT's vocab.txt: "the" and the whole words after it, roughly most frequent first
@@ -131,8 +132,8 @@ same model files by `scripts/extract_minilm_intuition.py` with the numpy BERT of
 The embedding rows and `W_O` are stored as **float16** (cosines and the attention output change
 by less than 1e-3; the chapter prints the gap for `W_O`); everything else is float32. Keys and
 shapes are documented in `mmcore/bert/intuition.py`; read it with
-`mmcore.bert.intuition.load_intuition()`. This section is written by the script (rerun it after
-`scripts/extract_minilm.py`, which rewrites this README):
+`mmcore.bert.intuition.load_intuition()`. This section is written by the script
+(`scripts/extract_minilm.py` keeps it when it rewrites its own part of this README):
 
 ```bash
 python scripts/extract_minilm_intuition.py

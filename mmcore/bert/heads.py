@@ -23,39 +23,31 @@ Examples:
 
 from __future__ import annotations
 
-import io as _stdio
-import json
 import math
-import zipfile
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
-from types import MappingProxyType
 from typing import Mapping
 
 import numpy as np
 
+from mmcore.bert._shipped import ShippedFile, read_npz
 from mmcore.errors import MMError
 
 __all__ = ["DEFAULT_FILE", "AttentionHead", "HeadFile", "load_heads", "fetch_heads", "minilm_head", "head_file_path"]
 
 DEFAULT_FILE = "all-minilm-l6-v2-heads.npz"
-SITE_DIR = ("docs", "assets", "weights", "minilm")
 
 
-_BY_URL: dict[str, "HeadFile"] = {}
 
 
 def head_file_path() -> Path:
     """Where the repository keeps the extracted heads (``docs/assets/weights/minilm/…``)."""
-    return Path(__file__).resolve().parents[2].joinpath(*SITE_DIR, DEFAULT_FILE)
+    return _FILE.repository_path()
 
 
 def default_source():
     """The shipped heads file: a repository path in CPython, its site URL in the browser worker."""
-    from mmcore.io import asset
-
-    return asset("/".join(SITE_DIR[2:] + (DEFAULT_FILE,)))
+    return _FILE.default_source()
 
 
 def _softmax_rows(s: np.ndarray) -> np.ndarray:
@@ -185,56 +177,22 @@ class HeadFile:
 
 def parse_heads(data: bytes) -> HeadFile:
     """A :class:`HeadFile` from the bytes of a heads ``.npz``."""
-    try:
-        with np.load(_stdio.BytesIO(data), allow_pickle=False) as archive:
-            arrays = {name: archive[name] for name in archive.files}
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
-        raise MMError(f"cannot read the heads file: {e}; "
-                      "expected the .npz written by scripts/extract_minilm.py") from None
-    if "meta" not in arrays or "sentences" not in arrays:
-        raise MMError(f"the .npz has no 'meta'/'sentences' entries (keys: {sorted(arrays)[:8]}); "
-                      "expected the file written by scripts/extract_minilm.py")
-    meta = json.loads(str(arrays.pop("meta")))
-    for value in arrays.values():
-        value.setflags(write=False)
-    return HeadFile(MappingProxyType(arrays), MappingProxyType(meta))
+    arrays, meta = read_npz(data, what="the heads file", required=("sentences",),
+                            script="scripts/extract_minilm.py")
+    return HeadFile(arrays, meta)
 
 
-@lru_cache(maxsize=4)
-def _load_path(path: str, mtime: float) -> HeadFile:
-    return parse_heads(Path(path).read_bytes())
+_FILE = ShippedFile(DEFAULT_FILE, parse_heads, what=f"the heads file {DEFAULT_FILE}")
 
 
 def load_heads(source=None, *, progress=None) -> HeadFile:
     """Read a heads file from a path, URL or bytes; by default the shipped copy (see ``default_source``)."""
-    from mmcore.io.sources import describe, read_source
-
-    if source is None:
-        source = default_source()
-        if isinstance(source, str):  # the site's copy, by URL in the browser: fetch it once per worker
-            if source not in _BY_URL:
-                _BY_URL[source] = parse_heads(read_source(source, progress=progress))
-            return _BY_URL[source]
-        if not source.is_file():
-            raise MMError(f"the heads file {DEFAULT_FILE} is not beside this code (as in a wheel); expected "
-                          "source= its path, URL or bytes")
-    src = describe(source)
-    if src.kind == "path" and progress is None and Path(src.value).is_file():
-        return _load_path(str(Path(src.value).resolve()), Path(src.value).stat().st_mtime)
-    return parse_heads(read_source(src, progress=progress))
+    return _FILE.load(source, progress=progress)
 
 
 async def fetch_heads(url=None, *, progress=None) -> HeadFile:
     """``load_heads`` without blocking the browser: ``heads = await mmcore.bert.fetch_heads()``."""
-    from mmcore.io.sources import read_source_async
-
-    source = default_source() if url is None else url
-    if isinstance(source, str) and source in _BY_URL:
-        return _BY_URL[source]
-    heads = parse_heads(await read_source_async(source, progress=progress))
-    if url is None and isinstance(source, str):
-        _BY_URL[source] = heads
-    return heads
+    return await _FILE.fetch(url, progress=progress)
 
 
 def minilm_head(layer: int = 0, head: int = 2, sentence: int | str = 0, *, source=None) -> AttentionHead:

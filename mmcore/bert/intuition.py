@@ -27,24 +27,18 @@ Examples:
 
 from __future__ import annotations
 
-import io as _stdio
-import json
-import zipfile
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
-from types import MappingProxyType
 from typing import Mapping
 
 import numpy as np
 
+from mmcore.bert._shipped import ShippedFile, read_npz
 from mmcore.errors import MMError
 
 __all__ = ["DEFAULT_FILE", "ANALOGY", "MOLE_SENTENCES", "CREATURE", "Intuition", "load_intuition",
            "softmax_rows"]
 
 DEFAULT_FILE = "intuition.npz"
-SITE_DIR = ("docs", "assets", "weights", "minilm")
 ANALOGY = ("king", "man", "woman")
 MOLE_SENTENCES = (
     "the mole dug a tunnel under the garden.",
@@ -54,14 +48,9 @@ MOLE_SENTENCES = (
 )
 CREATURE = "a fluffy blue creature roamed the verdant forest"
 
-_BY_URL: dict[str, "Intuition"] = {}
-
-
 def default_source():
     """The shipped file: a repository path in CPython, its site URL in the browser worker."""
-    from mmcore.io import asset
-
-    return asset("/".join(SITE_DIR[2:] + (DEFAULT_FILE,)))
+    return _FILE.default_source()
 
 
 def softmax_rows(scores: np.ndarray) -> np.ndarray:
@@ -154,40 +143,14 @@ class Intuition:
 
 def parse_intuition(data: bytes) -> Intuition:
     """An :class:`Intuition` from the bytes of ``intuition.npz``."""
-    try:
-        with np.load(_stdio.BytesIO(data), allow_pickle=False) as archive:
-            arrays = {name: archive[name] for name in archive.files}
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
-        raise MMError(f"cannot read {DEFAULT_FILE}: {e}; expected the file of "
-                      "scripts/extract_minilm_intuition.py") from None
-    if "meta" not in arrays or "vocab.E" not in arrays:
-        raise MMError(f"the .npz has no 'meta'/'vocab.E' entries (keys: {sorted(arrays)[:8]}); expected "
-                      "the file written by scripts/extract_minilm_intuition.py")
-    meta = json.loads(str(arrays.pop("meta")))
-    for value in arrays.values():
-        value.setflags(write=False)
-    return Intuition(MappingProxyType(arrays), MappingProxyType(meta))
+    arrays, meta = read_npz(data, what=DEFAULT_FILE, required=("vocab.E",),
+                            script="scripts/extract_minilm_intuition.py")
+    return Intuition(arrays, meta)
 
 
-@lru_cache(maxsize=2)
-def _load_path(path: str, mtime: float) -> Intuition:
-    return parse_intuition(Path(path).read_bytes())
+_FILE = ShippedFile(DEFAULT_FILE, parse_intuition, what=DEFAULT_FILE)
 
 
 def load_intuition(source=None, *, progress=None) -> Intuition:
     """Read the chapter's file from a path, URL or bytes; by default the shipped copy (fetched once)."""
-    from mmcore.io.sources import describe, read_source
-
-    if source is None:
-        source = default_source()
-        if isinstance(source, str):  # the site's copy by URL in the browser: fetch it once per worker
-            if source not in _BY_URL:
-                _BY_URL[source] = parse_intuition(read_source(source, progress=progress))
-            return _BY_URL[source]
-        if not source.is_file():
-            raise MMError(f"{DEFAULT_FILE} is not beside this code (as in a wheel); expected source= its "
-                          "path, URL or bytes")
-    src = describe(source)
-    if src.kind == "path" and progress is None and Path(src.value).is_file():
-        return _load_path(str(Path(src.value).resolve()), Path(src.value).stat().st_mtime)
-    return parse_intuition(read_source(src, progress=progress))
+    return _FILE.load(source, progress=progress)

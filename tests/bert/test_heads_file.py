@@ -96,3 +96,21 @@ def test_expression_names_and_faces():
     expected = np.exp(s - s.max(axis=1, keepdims=True))
     expected /= expected.sum(axis=1, keepdims=True)
     np.testing.assert_allclose(mmcore.layout(plain).face("LL").values, expected, rtol=1e-3, atol=1e-5)
+
+
+def test_extract_minilm_keeps_the_intuition_section_of_the_readme(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.syspath_prepend(str(heads.head_file_path().parents[4] / "scripts"))
+    import extract_minilm
+
+    shipped = heads.head_file_path().parent / "README.md"
+    readme = tmp_path / "README.md"
+    readme.write_text(shipped.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "model.safetensors").write_bytes(b"not the model")
+    extract_minilm.write_readme(tmp_path / "x.npz", [0], ["one sentence."], tmp_path, ["--layer", "0"])
+    text = readme.read_text(encoding="utf-8")
+    assert text.count('## intuition.npz (the chapter "Attention, the intuition")') == 1
+    assert text.count("## Regenerate") == 1 and "0. one sentence." in text
+    assert text.index("## Regenerate") < text.index("## intuition.npz")
+    assert "extract_minilm" in sys.modules
