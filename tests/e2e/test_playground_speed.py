@@ -1,0 +1,86 @@
+"""The playground's speed hooks (scripts/bench_playground.py reads them): a `?mm=` link starts Python before
+the cell's code has loaded, every phase of the link's run leaves its performance mark in order, and the scene
+is transferred out of the worker (the worker's copy is detached), not copied.
+"""
+
+from __future__ import annotations
+
+import sys
+import urllib.parse
+
+import pytest
+
+import mmcore
+from tests.e2e._cellpage import wait_mark
+
+sys.path.insert(0, "scripts")
+from engine_bench import SIZES, attention_layer  # noqa: E402
+
+CELL = "playground"
+#: the run's marks `mm:<name>:playground`, in the order the phases happen (pyodide_app/README.md)
+PHASES = ["run-start", "python-start", "python-eval", "python-layout", "python-values", "python-link",
+          "python-encode", "scene-extracted", "scene-posted", "scene-received", "scene-decoded", "scene-built",
+          "scene-drawn", "first-frame"]
+#: the worker's clock and the page's meet through their time origins: allow this much (ms) between them
+CLOCKS = 2.0
+
+READ = """(names) => Object.fromEntries(names.map((n) => {
+  const e = performance.getEntriesByName(n); return [n, e.length ? e[e.length - 1].startTime : null]; }))"""
+
+
+@pytest.fixture(scope="module")
+def layer():
+    """The essay's attention layer at its tiny size: its link and its element count."""
+    expr = attention_layer(*SIZES["tiny"])
+    return mmcore.to_mm(expr), sum(h * w for h, w in (f.shape for f in mmcore.layout(expr).faces))
+
+
+def open_link(page, site_url, link):
+    page.goto(site_url + "playground/?mm=" + urllib.parse.quote(link, safe=""), wait_until="load")
+    wait_mark(page, f"mm:first-frame:{CELL}", timeout=180_000)
+
+
+def test_a_link_marks_each_phase_in_order(page, site_url, layer):
+    open_link(page, site_url, layer[0])
+    wait_mark(page, f"mm:colors-done:{CELL}")
+    names = [f"mm:{n}:{CELL}" for n in PHASES] + ["mm:python-ready", "mm:boot-start"]
+    at = page.evaluate(READ, names)
+    missing = [n for n, t in at.items() if t is None]
+    assert not missing, f"marks not set: {missing}"
+    times = [at[f"mm:{n}:{CELL}"] for n in PHASES]
+    for (a, ta), (b, tb) in zip(zip(PHASES, times), zip(PHASES[1:], times[1:])):
+        assert tb >= ta - CLOCKS, f"mm:{b} ({tb:.1f} ms) before mm:{a} ({ta:.1f} ms)"
+    assert at["mm:python-ready"] <= at[f"mm:python-start:{CELL}"] + CLOCKS
+    # the tiny layer's values take time: the values phase is measured, not an empty span
+    assert at[f"mm:python-values:{CELL}"] > at[f"mm:python-layout:{CELL}"]
+    assert page.get_attribute(f'[data-mm-cell="{CELL}"]', "data-state") == "ready"
+
+
+def test_a_link_starts_python_before_the_cell_code_has_loaded(page, site_url, layer):
+    open_link(page, site_url, layer[0])
+    got = page.evaluate("""() => {
+      const chunk = performance.getEntriesByType('resource').find((e) => /\\/chunks\\/cell-[^/]*\\.js$/.test(e.name));
+      return {boot: performance.getEntriesByName('mm:boot-start')[0]?.startTime ?? null,
+              chunk: chunk ? chunk.responseEnd : null}; }""")
+    assert got["boot"] is not None and got["chunk"] is not None, got
+    assert got["boot"] <= got["chunk"], f"Python started at {got['boot']:.0f} ms, after the cell chunk ({got['chunk']:.0f} ms)"
+
+
+def test_the_scene_is_transferred_out_of_the_worker(page, site_url, layer):
+    open_link(page, site_url, layer[0])
+    worker = next(w for w in page.workers if "/assets/mm/worker.js" in w.url)
+    worker.evaluate("""() => {
+      const post = self.postMessage.bind(self);
+      self.__mmResults = [];
+      self.postMessage = (msg, transfer) => {
+        post(msg, transfer);
+        if (msg && msg.type === 'result') {
+          self.__mmResults.push({transferred: Array.isArray(transfer) && transfer.includes(msg.scene),
+                                 bytesLeft: msg.scene ? msg.scene.byteLength : -1});
+        }
+      };
+    }""")
+    page.evaluate(f"async () => {{ await mmAtlas.cells.get('{CELL}').run(); }}")
+    assert worker.evaluate("() => self.__mmResults") == [{"transferred": True, "bytesLeft": 0}]
+    drawn = page.evaluate(f"() => mmAtlas.cells.get('{CELL}').figure.scene.elementCount")
+    assert drawn == layer[1]
