@@ -13,7 +13,6 @@
 //   w.postMessage({ type: "run", id: 1, cellId: "demo-1", code: "A = mmcore.matrix('A', 4, 4)\nA @ A" });
 
 import { RUN_HELPER } from "./run-helper.js";
-import { installWheels, prepareWheels } from "./wheels.js";
 
 const PYODIDE_VERSION = "0.27.7";
 const indexURL = new URL(`./pyodide/${PYODIDE_VERSION}/`, import.meta.url).href;
@@ -43,8 +42,6 @@ const progress = (stage, detail) => postMessage({ type: "progress", stage, detai
 async function boot() {
   const timings = {};
   let t = now();
-  // numpy's and mmcore's wheels download and inflate while the interpreter starts (wheels.js)
-  const wheels = prepareWheels(indexURL, ["mmcore"]);
   progress("runtime", "Downloading the Python runtime");
   const { loadPyodide } = await import(/* @vite-ignore */ indexURL + "pyodide.mjs");
   timings.import_pyodide_mjs = now() - t;
@@ -61,17 +58,10 @@ async function boot() {
   timings.load_pyodide = now() - t;
   t = now();
   progress("packages", "Loading numpy and mmcore");
-  const prepared = await wheels;
-  timings.wheels_wait = now() - t;
-  if (prepared) {
-    await installWheels(py, prepared);
-  } else {
-    await py.loadPackage("mmcore", {
-      messageCallback: (msg) => progress("packages", msg),
-      errorCallback: (msg) => progress("packages", msg),
-    });
-  }
-  timings.wheels = prepared ? "inflated while Python started" : "loadPackage";
+  await py.loadPackage("mmcore", {
+    messageCallback: (msg) => progress("packages", msg),
+    errorCallback: (msg) => progress("packages", msg),
+  });
   timings.load_packages = now() - t;
   t = now();
   progress("import", "Importing mmcore");
