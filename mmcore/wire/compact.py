@@ -1,4 +1,4 @@
-"""Compact face values for very large still figures: float16 numbers that draw the same picture.
+"""Compact face values for large still figures: float16 numbers that draw the same picture.
 
 The renderer (``pyodide_app/js/render/face-colors.js``) does not draw a value itself: it draws the
 texel of its *colour class*, which depends on the value only through its sign, whether it is 0,
@@ -11,8 +11,14 @@ float32) when one element has no such neighbour or its value must stay exact (pa
 or beyond float16's range).
 
 Used by ``mmcore.wire.codec.scene_to_bytes`` for faces of at least ``MIN_FACE`` elements in still figures
-(no animation, whose product planes are computed from the argument values) of at least
-``MIN_SCENE`` elements: the scene format's version 2 (``docs/reference/scene-format.md``).
+of at least ``MIN_SCENE`` elements (a megabyte of float32 values): the scene format's versions 2 and 3
+(``docs/reference/scene-format.md``). Animated figures stay float32: the player computes the product
+planes, and their colour range, from the argument faces' values, which must be the exact ones.
+
+The check is a table, not arithmetic per element: for the face's ranges, the float32 interval of |x|
+that shares every colour class with each float16 magnitude (:func:`_same_class_bounds`, from the exact
+starts of the classes, :func:`_class_starts`); each element is then a float16 rounding, two table
+look-ups and two comparisons, a block at a time.
 
 Examples:
     >>> x = np.array([[0.0, 0.5, -1.0, 0.123456]], dtype=np.float32)
@@ -34,7 +40,7 @@ __all__ = ["LUT_STEPS", "MIN_FACE", "MIN_SCENE", "color_classes", "sensitivity_r
 #: Steps of the renderer's colour table per sign (face-colors.js ``LUT_STEPS``).
 LUT_STEPS = 1024
 #: A figure needs at least this many elements before any face is written compactly.
-MIN_SCENE = 1_000_000
+MIN_SCENE = 250_000
 #: ... and a face at least this many.
 MIN_FACE = 16_384
 
@@ -85,7 +91,10 @@ def sensitivity_ranges(absmax: float, absmin: float, global_absmax: float,
     return out
 
 
-_CHUNK = 1 << 15   # elements per block: the float64 scratch stays in the CPU cache
+_CHUNK = 1 << 16   # elements per block: the scratch arrays stay in the CPU cache
+_F32 = np.float32
+_NEAR = 3                         # float32 steps checked either side of a class start's estimate
+_MAX_F32_BITS = 0x7F7FFFFF        # largest finite float32, as bits (positive float32 bits sort like the values)
 
 
 def _steps(ax: np.ndarray, lo: float, hi: float, out: np.ndarray | None = None) -> np.ndarray:
@@ -114,56 +123,142 @@ def _past_end(ax: np.ndarray, ranges) -> bool:
     return False
 
 
+def _rank(ax: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """Colour class of positive |x| (float64) as a rank that grows with |x|: step + 1 (1..1024), or
+    1025 past the range's end by more than 1e-4 (coloured exactly)."""
+    inv = 1.0 / (hi - lo) if hi > lo else 0.0
+    rank = _steps(ax, lo, hi) + 1
+    with np.errstate(invalid="ignore"):
+        rank[(ax - lo) * inv > 1.0001] = LUT_STEPS + 1
+    return rank
+
+
+def _class_starts(lo: float, hi: float) -> np.ndarray:
+    """``starts[k]`` = the smallest positive float32 whose rank (:func:`_rank`) is at least k, for
+    k = 0..1026 (+inf where no float32 reaches it), on the renderer's own arithmetic (no rounding
+    guessed): the formula's estimate, checked a few float32 steps either side; a binary search over
+    float32 bit patterns for any k the check cannot settle."""
+    if not hi > lo:                    # every positive number has rank 1
+        return np.array([0.0, 1e-45] + [np.inf] * (LUT_STEPS + 1), dtype=_F32)
+    k = np.arange(2, LUT_STEPS + 2, dtype=np.float64)      # ranks 0 and 1 start at 0 and the smallest float32
+    span = hi - lo
+    with np.errstate(all="ignore"):
+        rel = np.square((k - 1.5) / (LUT_STEPS - 1))
+        rel[-1] = 1.0001
+        guess = np.clip(np.float32(lo + rel * span), np.float32(1e-45), np.float32(3.4e38))
+    bits = guess.view(np.uint32).astype(np.int64)
+    d = np.arange(-_NEAR, _NEAR + 1)
+    cand = np.clip(bits[:, None] + d[None, :], 1, _MAX_F32_BITS)
+    reached = _rank(cand.astype(np.uint32).view(_F32).astype(np.float64).reshape(-1), lo, hi).reshape(cand.shape) >= k[:, None]
+    settled = ~reached[:, 0] & reached[:, -1]          # the start lies inside the window
+    a = np.where(settled, cand[np.arange(k.size), np.argmax(reached, axis=1)], 1)
+    b = np.where(settled, a, _MAX_F32_BITS + 1)          # a == b: found; else search [a, b)
+    while np.any(a < b):
+        mid = (a + b) // 2
+        v = np.minimum(mid, _MAX_F32_BITS).astype(np.uint32).view(_F32).astype(np.float64)
+        open_ = a < b
+        hit = _rank(v, lo, hi) >= k
+        b = np.where(hit & open_, mid, b)
+        a = np.where(~hit & open_, mid + 1, a)
+    found = np.minimum(a, _MAX_F32_BITS).astype(np.uint32).view(_F32)
+    found = np.where(a > _MAX_F32_BITS, np.float32(np.inf), found)
+    return np.concatenate([np.array([0.0, 1e-45], dtype=_F32), found, np.array([np.inf], dtype=_F32)])
+
+
+def _same_class_bounds(ranges) -> tuple[np.ndarray, np.ndarray]:
+    """For every float16 bit pattern without its sign (0..0x7fff): the float32 interval ``[low, high]``
+    of |x| whose colour classes are the float16 number's under every range; empty (low > high) where
+    the float16 number must not stand for anything (coloured exactly, or past float16's largest).
+    Zero stands only for zero; ±Infinity and NaN for themselves.
+
+    >>> low, high = _same_class_bounds([(0.0, 1.0)])
+    >>> one = int(np.float16(1.0).view(np.uint16))
+    >>> bool(low[one] <= 1.0 <= high[one]), float(low[0]), float(high[0])
+    (True, 0.0, 0.0)
+    """
+    key = tuple((float(lo), float(hi)) for lo, hi in ranges)
+    got = _BOUNDS.get(key)
+    if got is None:
+        if len(_BOUNDS) > 64:
+            _BOUNDS.clear()
+        got = _BOUNDS[key] = _bounds(key)
+    return got
+
+
+_BOUNDS: dict = {}
+_POS = slice(1, 0x7C00)            # the positive finite float16 bit patterns, in increasing order
+
+
+def _bounds(ranges) -> tuple[np.ndarray, np.ndarray]:
+    # Every range's class starts, merged: two magnitudes share all their classes when no start lies
+    # in between; past the first "coloured exactly" start nothing may be rounded.
+    starts = [_class_starts(lo, hi) for lo, hi in ranges]
+    edge = np.unique(np.concatenate([s[1:LUT_STEPS + 1] for s in starts] + [np.array([np.inf], _F32)]))
+    exact_from = min(float(s[LUT_STEPS + 1]) for s in starts)
+    h = np.arange(0x8000, dtype=np.uint16).view(np.float16)[_POS].astype(_F32)
+    at = np.searchsorted(edge, h, side="right")
+    low = np.full(0x8000, np.inf, dtype=_F32)          # NaN, ±Infinity: only themselves
+    high = np.full(0x8000, np.inf, dtype=_F32)
+    low[0] = high[0] = 0.0                              # zero: only zero
+    low[_POS] = edge[at - 1]
+    high[_POS] = np.minimum(np.nextafter(edge[at], _F32(0)), _F32(min(_F16_MAX, np.nextafter(_F32(exact_from), _F32(0)))))
+    forbidden = np.flatnonzero(h >= exact_from) + _POS.start
+    low[forbidden], high[forbidden] = np.inf, -np.inf
+    return low, high
+
+
+def _in_class(ax: np.ndarray, hbits: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """True where |x| (float32) lies in the same-class interval of its float16 bits (sign masked off)."""
+    idx = np.bitwise_and(hbits, 0x7FFF)
+    return (ax >= low.take(idx)) & (ax <= high.take(idx))
+
+
 def compact_values(values: np.ndarray, ranges: list[tuple[float, float]]):
     """``(float16 values, indices, float32 values)``: float16 numbers in the same colour class as
     ``values`` (float32) for every range in ``ranges``, except at ``indices`` (int32, flat,
     usually about 1 %: the ranges' class boundaries leave no float16 between them), where the
     exact values follow; or None when the face must stay float32 (a value past float16's range
-    or past a colour range's end, which the renderer colours exactly). Works a cache-sized block
-    at a time with reused scratch arrays (no temporaries the size of the face)."""
+    or past a colour range's end, which the renderer colours exactly).
+
+    Each element is rounded to the nearest float16; it keeps it when |x| lies in that number's
+    same-class interval (a table over the 32768 float16 magnitudes, built once per face from the
+    ranges' class boundaries), else takes the float16 neighbour on x's side if that one's interval
+    holds |x|, else stays exact. A block of the face at a time, with reused scratch arrays: a few
+    vectorised passes per element, whatever the number of ranges."""
     x = np.ascontiguousarray(values, dtype=np.float32).reshape(-1)
     n = x.size
+    low, high = _same_class_bounds(ranges)
     with np.errstate(all="ignore"):
-        ax32 = np.abs(x)
-        fin = np.isfinite(ax32)
-        all_finite = bool(fin.all())
-        top = float(np.max(ax32, where=fin, initial=0.0))
-        if top > _F16_MAX or _past_end(np.array([top]), ranges):
-            return None
         h = x.astype(np.float16)
-        size = min(n, _CHUNK)
-        ax, ah, sx, sh = (np.empty(size) for _ in range(4))
-        neq = np.empty(size, dtype=bool)
-        bad_parts = []
-        for start in range(0, n, _CHUNK):
-            stop = min(n, start + _CHUNK)
-            m = stop - start
-            a, b, s1, s2, ne = ax[:m], ah[:m], sx[:m], sh[:m], neq[:m]
-            np.abs(x[start:stop], out=a)
-            np.abs(h[start:stop], out=b)
-            if not all_finite:
-                keep = fin[start:stop]
-                a[~keep] = 0.0
-                b[~keep] = 0.0
-            bad = np.not_equal(a == 0, b == 0)
-            b_top = float(b.max())
-            for lo, hi in ranges:
-                np.not_equal(_steps(a, lo, hi, s1), _steps(b, lo, hi, s2), out=ne)
-                bad |= ne
-                inv = 1.0 / (hi - lo) if hi > lo else 0.0
-                if (b_top - lo) * inv > 1.0001:       # rounded up past the range's end: coloured exactly
-                    bad |= (b - lo) * inv > 1.0001
-            found = np.flatnonzero(bad)
-            if found.size:
-                bad_parts.append(found + start)
-        idx = np.concatenate(bad_parts) if bad_parts else np.zeros(0, dtype=np.intp)
-        if idx.size:
-            xb, hb = x[idx], h[idx]
+    hbits = h.view(np.uint16)
+    size = min(n, _CHUNK)
+    ax = np.empty(size, dtype=_F32)
+    idx, lo_b, hi_b = np.empty(size, dtype=np.intp), np.empty(size, dtype=_F32), np.empty(size, dtype=_F32)
+    out_of_class = np.empty(size, dtype=bool)
+    bad_parts = []
+    for start in range(0, n, _CHUNK):
+        stop = min(n, start + _CHUNK)
+        m = stop - start
+        a, i, lb, hb, k = ax[:m], idx[:m], lo_b[:m], hi_b[:m], out_of_class[:m]
+        np.abs(x[start:stop], out=a)
+        np.bitwise_and(hbits[start:stop], 0x7FFF, out=i, casting="unsafe")
+        low.take(i, out=lb)
+        high.take(i, out=hb)
+        np.less(a, lb, out=k)          # outside the interval (NaN never is: it stays NaN)
+        k |= a > hb
+        if k.any():
+            bad_parts.append(np.flatnonzero(k) + start)
+    at = np.concatenate(bad_parts) if bad_parts else np.zeros(0, dtype=np.intp)
+    if at.size:
+        xb = x[at]
+        ab = np.abs(xb)
+        if np.any(np.isfinite(ab) & (ab > _F16_MAX)) or _past_end(ab[np.isfinite(ab)], ranges):
+            return None
+        hb = h[at]
+        with np.errstate(all="ignore"):
             towards = np.where(hb.astype(np.float32) > xb, -np.inf, np.inf).astype(np.float16)
-            other = np.nextafter(hb, towards)
-            ok = np.ones(idx.size, dtype=bool)
-            for lo, hi in ranges:
-                ok &= color_classes(other, lo, hi) == color_classes(xb, lo, hi)
-            h[idx[ok]] = other[ok]
-            idx = idx[~ok]
-    return h.reshape(np.shape(values)), idx.astype(np.int32), x[idx]
+        other = np.nextafter(hb, towards)
+        fits = _in_class(ab, other.view(np.uint16), low, high)
+        h[at[fits]] = other[fits]
+        at = at[~fits]
+    return h.reshape(np.shape(values)), at.astype(np.int32), x[at]

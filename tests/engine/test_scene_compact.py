@@ -1,4 +1,4 @@
-"""Scene format version 2: compact (float16) values of the large faces of very large still figures.
+"""Scene format versions 2 and 3: compact (float16) values of the large faces of large still figures.
 
 The claim: the drawn picture is identical. Proved in two steps, on the essay's attention layer
 (1.15 M elements, every face compact):
@@ -8,7 +8,9 @@ The claim: the drawn picture is identical. Proved in two steps, on the essay's a
    ``face-colors.js``, run in node) give byte-identical RGBA textures for the exact float32 values
    and for the decoded compact ones, under every sensitivity. The texture is all the face shader
    reads for colour and size, so the pixels are the same.
-Small or animated figures are still written as version 1, byte for byte as before.
+Small or animated figures are still written as version 1, byte for byte as before. Version 3 (written
+now) marks the exact elements in the float16 array instead of listing their indices
+(``tests/engine/test_wire_versions.py`` reads all three versions).
 """
 
 from __future__ import annotations
@@ -44,14 +46,16 @@ def _version(blob: bytes) -> int:
     return struct.unpack("<I", blob[4:8])[0]
 
 
-def test_large_still_figure_is_version_2_and_about_half(layer):
+def test_large_still_figure_is_version_3_and_about_half(layer):
     scene, blob = layer
-    assert _version(blob) == 2
+    assert _version(blob) == 3
     header = _wire.read_header(blob)
     assert {f["values"]["dtype"] for f in header["faces"]} == {"f16"}
-    exact = sum(f["exact"]["index"]["shape"][0] for f in header["faces"] if "exact" in f)
+    marked = [f for f in header["faces"] if "exact" in f]
+    assert {f["exact"]["marker"] for f in marked} == {_wire.EXACT_MARKER} and not any("index" in f["exact"] for f in marked)
+    exact = sum(f["exact"]["values"]["shape"][0] for f in marked)
     assert 0 < exact < 0.03 * scene.element_count()          # about 1 % need their exact value
-    assert len(blob) < 0.55 * 4 * scene.element_count()      # float32 values alone were 4 bytes each
+    assert len(blob) < 0.53 * 4 * scene.element_count()      # float32 values alone were 4 bytes each
 
 
 def test_values_keep_their_colour_class_under_every_sensitivity(layer):
@@ -71,7 +75,8 @@ def test_values_keep_their_colour_class_under_every_sensitivity(layer):
 
 
 def test_small_and_animated_figures_stay_version_1():
-    a = mmcore.matrix("A", 64, 48, init="gaussian") @ mmcore.matrix("B", 48, 32, init="gaussian")
+    a = mmcore.matrix("A", 200, 300, init="gaussian") @ mmcore.matrix("B", 300, 250, init="gaussian")
+    assert mmcore.layout(a).element_count() < _compact.MIN_SCENE
     blob = mmcore.layout(a).to_bytes()
     assert _version(blob) == 1 and _wire.read_header(blob)["version"] == 1
     assert np.array_equal(Scene.from_bytes(blob).face("").values, mmcore.layout(a).face("").values)
@@ -93,8 +98,8 @@ def test_compact_values_edge_cases():
 
 def test_reader_rejects_unknown_versions(layer):
     _, blob = layer
-    bad = blob[:4] + struct.pack("<I", 3) + blob[8:]
-    with pytest.raises(mmcore.MMError, match="versions 1, 2"):
+    bad = blob[:4] + struct.pack("<I", 4) + blob[8:]
+    with pytest.raises(mmcore.MMError, match="versions 1, 2, 3"):
         Scene.from_bytes(bad)
 
 
@@ -126,14 +131,7 @@ console.log(JSON.stringify(out));
 @pytest.mark.skipif(NODE is None, reason="node is not installed")
 def test_renderer_draws_identical_textures(layer, tmp_path):
     scene, blob = layer
-    exact = _wire.scene_to_bytes(scene)
-    # the same scene written as version 1: every face float32
-    saved = _compact.MIN_SCENE
-    _compact.MIN_SCENE = 10 ** 12
-    try:
-        exact = _wire.scene_to_bytes(scene)
-    finally:
-        _compact.MIN_SCENE = saved
+    exact = _wire.scene_to_bytes(scene, compact=False)       # the same scene, every face float32 (version 1)
     assert _version(exact) == 1 and len(exact) > 1.8 * len(blob)
     (tmp_path / "compact.mmscene").write_bytes(blob)
     (tmp_path / "exact.mmscene").write_bytes(exact)
@@ -150,7 +148,7 @@ def test_renderer_draws_identical_textures(layer, tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     out = json.loads(done.stdout.strip().splitlines()[-1])
-    assert out["version"] == 2 and out["faces"] == len(scene.faces)
+    assert out["version"] == 3 and out["faces"] == len(scene.faces)
     assert all(out["same_values"])                  # JS decodes what Python decodes, bit for bit
     assert out["texels"] == 5 * scene.element_count()
     assert out["same_pixels"] == out["texels"]      # identical colour textures under every sensitivity

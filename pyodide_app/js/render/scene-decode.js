@@ -1,7 +1,9 @@
 /**
- * Decoder of the scene wire format, versions 1 and 2 (docs/reference/scene-format.md).
+ * Decoder of the scene wire format, versions 1 to 3 (docs/reference/scene-format.md).
  * Version 2 adds compact face values: an "f16" values array (converted here to Float32Array)
- * and an optional `exact` list of {index (i32), values (f32)} written back over it.
+ * and an optional `exact` list of {index (i32), values (f32)} written back over it; version 3
+ * marks those elements in the f16 array itself (`exact: {marker, values}`: the elements whose
+ * bits are the marker take the exact values in order), and may name one array from several faces.
  *
  * A scene is one ArrayBuffer: magic "MMSC", uint32 version, uint32 header length N, N bytes of
  * UTF-8 JSON, zero padding to a multiple of 8, then the data section. Arrays referenced from the
@@ -14,7 +16,7 @@
  */
 
 export const SCENE_MAGIC = "MMSC";
-export const SCENE_VERSIONS = [1, 2];
+export const SCENE_VERSIONS = [1, 2, 3];
 
 /**
  * @typedef {{offset: number, dtype: "f32"|"f16"|"u8"|"u16"|"i32", shape: number[]}} ArrayRef
@@ -68,12 +70,29 @@ function halfTable() {
 
 /**
  * float16 bits (Uint16Array) to a new Float32Array (exact: every float16 is a float32).
+ * With `exact` (version 3), the elements whose bits are `marker` take `exact`'s values in order.
  * @param {Uint16Array} bits
+ * @param {number} [marker] bit pattern of a marked element
+ * @param {Float32Array} [exact] their values, in element order
+ * @returns {Float32Array}
+ * @example halfToFloat32(new Uint16Array([0x3c00, 0xffff]), 0xffff, new Float32Array([0.1]))  // [1, 0.1]
  */
-export function halfToFloat32(bits) {
+export function halfToFloat32(bits, marker, exact) {
   const table = halfTable();
   const out = new Float32Array(bits.length);
-  for (let i = 0, n = bits.length; i < n; i++) out[i] = table[bits[i]];
+  if (!exact) {
+    for (let i = 0, n = bits.length; i < n; i++) out[i] = table[bits[i]];
+    return out;
+  }
+  let k = 0;
+  for (let i = 0, n = bits.length; i < n; i++) {
+    const b = bits[i];
+    if (b === marker) {
+      if (k >= exact.length) throw new SceneFormatError(`more elements are marked exact than the ${exact.length} exact values`);
+      out[i] = exact[k++];
+    } else out[i] = table[b];
+  }
+  if (k !== exact.length) throw new SceneFormatError(`${k} elements are marked exact but ${exact.length} exact values follow`);
   return out;
 }
 
@@ -162,9 +181,17 @@ export function decodeScene(input) {
     }
     const [H, W] = shape;
     let values = readArray(buffer, dataStart, face.values, `${where}.values`);
-    if (face.values.dtype === "f16") {
+    if (face.values.dtype === "f16" && face.exact && face.exact.marker !== undefined) {
+      // version 3: the few elements whose colour class no float16 keeps are marked; exact float32 in order
+      const exact = readArray(buffer, dataStart, face.exact.values, `${where}.exact.values`);
+      try {
+        values = halfToFloat32(values, face.exact.marker, exact);
+      } catch (err) {
+        throw new SceneFormatError(`${where}: ${err.message}`);
+      }
+    } else if (face.values.dtype === "f16") {
       values = halfToFloat32(values);
-      if (face.exact) {      // the few elements whose colour class no float16 keeps: exact float32
+      if (face.exact) {      // version 2: the exact float32 values by flat index
         const at = readArray(buffer, dataStart, face.exact.index, `${where}.exact.index`);
         const exact = readArray(buffer, dataStart, face.exact.values, `${where}.exact.values`);
         if (at.length !== exact.length) {
