@@ -127,5 +127,6 @@ window.mmAtlas = { runtime, cells, mountAll };
 // Material's document$ first emits only after its own bundle has started; a page that opens with cells needs
 // not wait for it to start Python (module scripts run once the document is parsed)
 if (document.readyState !== "loading" && document.querySelector("[data-mm-cell]")) bootInBackground(generation);
+if (document.readyState !== "loading" && opensMmLink([...document.querySelectorAll("[data-mm-cell]")])) runtime.boot();
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start, { once: true });
 else start();
