@@ -100,7 +100,12 @@ def _scene_bytes(figure: Any) -> bytes:
         from mmcore.geometry.limits import check_scene
 
         check_scene(figure)          # the figure's size limit (mmcore.layout checks an expression)
-        return bytes(figure.to_bytes())
+        link = _mm_link(*figure.source) if figure.source is not None else None
+        if link is None:
+            return bytes(figure.to_bytes())
+        from mmcore.wire.codec import scene_to_bytes
+
+        return scene_to_bytes(figure, {"mm_link": link})
     import mmcore
 
     from mmcore.wire.codec import scene_to_bytes
@@ -110,12 +115,13 @@ def _scene_bytes(figure: Any) -> bytes:
     return scene_to_bytes(scene, {"mm_link": link} if link else None)
 
 
-def _mm_link(expr: Any) -> str | None:
-    """mm's link for an expression (``mmcore.to_mm``), or None when mm cannot show it."""
+def _mm_link(expr: Any, options: dict | None = None) -> str | None:
+    """mm's link for an expression laid out with ``options`` (``mmcore.to_mm``), or None when mm cannot
+    show it."""
     import mmcore
 
     try:
-        link = mmcore.to_mm(expr)
+        link = mmcore.to_mm(expr, **(options or {}))
     except Exception:  # noqa: BLE001 - any failure only means "no link"
         return None
     return link if isinstance(link, str) and link else None

@@ -178,6 +178,8 @@ class Scene:
     arrows: tuple[Arrow, ...] = ()
     camera: Camera | None = None
     anim: Any = None
+    #: ``(expression, layout options)`` this scene was laid out from (its mm link); None once decoded
+    source: Any = dataclasses.field(default=None, repr=False, compare=False)
 
     @property
     def center(self) -> Vec:

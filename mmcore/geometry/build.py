@@ -45,6 +45,7 @@ def layout(expr: Expr, *, compute_values: bool = True, **options: Any) -> Scene:
     if not isinstance(expr, Expr):
         raise MMError(f"layout: expected an mmcore expression (a matrix or A @ B), got {type(expr).__name__}")
     check_figure(expr)                               # size limits before any memory is spent (mmcore.geometry.limits)
+    source = (expr, dict(options))                   # what mmcore.to_mm needs for this scene's mm link
     root_place = {k: options.pop(k, None) for k in
                   ("polarity", "left_placement", "right_placement", "result_placement")}
     from mmcore.anim import attach, pop_anim_options
@@ -91,7 +92,7 @@ def layout(expr: Expr, *, compute_values: bool = True, **options: Any) -> Scene:
         lo, hi = corners.min(axis=0), corners.max(axis=0)
     viz = LazyViz(dict(opts.viz_dict, sensitivity=opts.sensitivity), evaluation)
     scene = Scene(title=expr.text(), gap=float(opts.gap), bbox_min=_vec(lo), bbox_max=_vec(hi), viz=viz,
-                  faces=tuple(faces), nodes=tuple(nodes), camera=_camera(opts, lo, hi))
+                  faces=tuple(faces), nodes=tuple(nodes), camera=_camera(opts, lo, hi), source=source)
     spacings = {ng.path: ng.spacing for ng in node_geoms}
     return attach(decorate(scene, opts, styles, spacings), anim)
 

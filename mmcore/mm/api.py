@@ -155,12 +155,15 @@ def to_mm(expr: Expr, compress: bool | None = None, **options: Any) -> str:
         raise MMError(f"to_mm: expected a matmul expression (A @ B), got {type(expr).__name__}")
     root_place = {k: options.pop(k, None) for k in
                   ("polarity", "left_placement", "right_placement", "result_placement")}
+    from mmcore.anim import pop_anim_options, to_params as _anim_to_params
+    anim = pop_anim_options(options)                     # anim=, anim_speed=, fuse=, ... as mmcore.layout takes them
     base = expr.options if expr.options is not None else Options()
     opts = base.merged(**options)
+    if anim is None:
+        anim = opts.anim
     if any(v is not None for v in root_place.values()):
         expr = expr.placed(root_place["polarity"], root_place["left_placement"],
                            root_place["right_placement"], root_place["result_placement"])
     params = expr_to_params(expr, opts)
-    from mmcore.anim import to_params as _anim_to_params
-    params = _anim_to_params(opts.anim, params)          # mm's anim group (mmcore.anim)
+    params = _anim_to_params(anim, params)               # mm's anim group (mmcore.anim)
     return make_mm_link(params, compress=compress, base=MM_URL)

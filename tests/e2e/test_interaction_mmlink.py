@@ -27,8 +27,15 @@ def test_expression_figure_carries_its_mm_link_and_unchanged_arrays():
     assert rest == {k: v for k, v in read_header(plain).items() if k != "_data_start"}
 
 
-def test_scene_figure_has_no_mm_link():
-    scene = run_cell(AB + "mmcore.layout(A @ B)", cell_id="t").scene
+def test_scene_figure_carries_the_link_of_what_it_was_laid_out_from():
+    scene = run_cell(AB + "mmcore.layout(A @ B, gap=3)", cell_id="t").scene
+    A = mmcore.matrix("A", 6, 4, init="rows")
+    B = mmcore.matrix("B", 4, 5, init="cols")
+    assert read_header(scene)["mm_link"] == mmcore.to_mm(A @ B, gap=3)
+
+
+def test_a_decoded_scene_figure_has_no_mm_link():
+    scene = run_cell(AB + "mmcore.Scene.from_bytes(mmcore.layout(A @ B).to_bytes())", cell_id="t").scene
     assert "mm_link" not in read_header(scene)
 
 

@@ -40,9 +40,10 @@ def test_last_expression_may_be_a_scene():
     result = run_cell(AB + "mmcore.layout(A @ B)", cell_id="t")
     A = mmcore.matrix("A", 6, 4, init="rows")
     B = mmcore.matrix("B", 4, 5, init="cols")
-    assert result.scene == mmcore.layout(A @ B).to_bytes()
-    # a scene is shown as it is; only an expression gets mm's link (it needs the expression)
-    assert "mm_link" not in read_header(result.scene)
+    from mmcore.wire.codec import scene_to_bytes
+
+    assert result.scene == scene_to_bytes(mmcore.layout(A @ B), {"mm_link": mmcore.to_mm(A @ B)})
+    # a scene remembers the expression and options it was laid out from, so it gets mm's link too
     assert read_header(run_cell(AB + "A @ B", cell_id="u").scene)["mm_link"] == mmcore.to_mm(A @ B)
 
 
