@@ -22,6 +22,7 @@ _HOW = {
     "render": ".venv/bin/python scripts/bench_render.py --runs 3 --sync --write",
     "engine": ".venv/bin/python scripts/bench_engine.py --repeats 5 --write",
     "engine_browser": ".venv/bin/python scripts/bench_engine_browser.py --repeats 5 --write",
+    "scene_bytes": ".venv/bin/python scripts/bench_scene_bytes.py --repeats 3 --pyodide --write",
 }
 
 
@@ -82,6 +83,34 @@ def _engine(sec: dict, browser: dict | None) -> str:
     return "\n".join(out)
 
 
+def _mb(n: int) -> str:
+    return f"{n / 1e6:.2f} MB"
+
+
+def _scene_bytes(sec: dict) -> str:
+    d = sec["data"]
+    out = []
+    page = d.get("page")
+    if page:
+        parts = {k: v for k, v in page["sum"].items() if k != "total"}
+        names = {"values_f16": "face values, float16", "values_f32": "face values, float32",
+                 "exact": "exact values of compact faces", "offsets": "row and column offsets",
+                 "guides": "row guides", "header": "JSON header"}
+        out += [f"The prebuilt scenes of `{page['page']}` ({len(page['cells'])} figures): "
+                f"**{_mb(page['sum']['total'])}**.", "",
+                "| part | bytes |", "| --- | ---: |"]
+        out += [f"| {names.get(k, k)} | {_mb(v)} |" for k, v in sorted(parts.items(), key=lambda kv: -kv[1])]
+    enc_c, enc_p = d.get("encode_cpython", {}), d.get("encode_pyodide", {})
+    if enc_c:
+        out += ["", "| writing a scene (`to_bytes`, CPU time) | elements | bytes | CPython | in the browser (Pyodide) |",
+                "| --- | ---: | ---: | ---: | ---: |"]
+        for which, r in enc_c.items():
+            p = enc_p.get(which)
+            out.append(f"| `{which}` attention layer | {r['elements']:,} | {_mb(r['bytes'])} | {_ms(r['cpu_s'] * 1000)} | "
+                       f"{_ms(p['cpu_s'] * 1000) if p else '–'} |")
+    return "\n".join(out)
+
+
 def render_results(results: dict) -> str:
     """Markdown for every section of the results file (a note for each one not measured yet)."""
     parts = ["## Opening a page", ""]
@@ -95,6 +124,11 @@ def render_results(results: dict) -> str:
         parts += [_missing("engine")]
     if "engine_browser" not in results:
         parts += ["", _missing("engine_browser")]
+    parts += ["", "## Scene bytes", ""]
+    if "scene_bytes" in results:
+        parts += [_scene_bytes(results["scene_bytes"]), "", _source(results["scene_bytes"])]
+    else:
+        parts += [_missing("scene_bytes")]
     return "\n".join(parts) + "\n"
 
 

@@ -93,7 +93,7 @@ def sensitivity_ranges(absmax: float, absmin: float, global_absmax: float,
 
 _CHUNK = 1 << 16   # elements per block: the scratch arrays stay in the CPU cache
 _F32 = np.float32
-_NEAR = 3                         # float32 steps checked either side of a class start's estimate
+_NEAR = 1                         # float32 steps checked either side of a class start's estimate
 _MAX_F32_BITS = 0x7F7FFFFF        # largest finite float32, as bits (positive float32 bits sort like the values)
 
 
@@ -151,8 +151,20 @@ def _class_starts(lo: float, hi: float) -> np.ndarray:
     cand = np.clip(bits[:, None] + d[None, :], 1, _MAX_F32_BITS)
     reached = _rank(cand.astype(np.uint32).view(_F32).astype(np.float64).reshape(-1), lo, hi).reshape(cand.shape) >= k[:, None]
     settled = ~reached[:, 0] & reached[:, -1]          # the start lies inside the window
-    a = np.where(settled, cand[np.arange(k.size), np.argmax(reached, axis=1)], 1)
-    b = np.where(settled, a, _MAX_F32_BITS + 1)          # a == b: found; else search [a, b)
+    a = cand[np.arange(k.size), np.argmax(reached, axis=1)]
+    todo = np.flatnonzero(~settled)                    # (a range narrower than float32 steps): search
+    if todo.size:
+        a[todo] = _search_starts(k[todo], lo, hi)
+    found = np.minimum(a, _MAX_F32_BITS).astype(np.uint32).view(_F32)
+    found = np.where(a > _MAX_F32_BITS, np.float32(np.inf), found)
+    return np.concatenate([np.array([0.0, 1e-45], dtype=_F32), found, np.array([np.inf], dtype=_F32)])
+
+
+def _search_starts(k: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """Bits of the smallest positive float32 of rank >= k (one past the largest finite: none), by
+    binary search over the bit patterns, all k at once."""
+    a = np.ones(k.size, dtype=np.int64)
+    b = np.full(k.size, _MAX_F32_BITS + 1, dtype=np.int64)
     while np.any(a < b):
         mid = (a + b) // 2
         v = np.minimum(mid, _MAX_F32_BITS).astype(np.uint32).view(_F32).astype(np.float64)
@@ -160,33 +172,43 @@ def _class_starts(lo: float, hi: float) -> np.ndarray:
         hit = _rank(v, lo, hi) >= k
         b = np.where(hit & open_, mid, b)
         a = np.where(~hit & open_, mid + 1, a)
-    found = np.minimum(a, _MAX_F32_BITS).astype(np.uint32).view(_F32)
-    found = np.where(a > _MAX_F32_BITS, np.float32(np.inf), found)
-    return np.concatenate([np.array([0.0, 1e-45], dtype=_F32), found, np.array([np.inf], dtype=_F32)])
+    return a
 
 
 def _same_class_bounds(ranges) -> tuple[np.ndarray, np.ndarray]:
-    """For every float16 bit pattern without its sign (0..0x7fff): the float32 interval ``[low, high]``
-    of |x| whose colour classes are the float16 number's under every range; empty (low > high) where
-    the float16 number must not stand for anything (coloured exactly, or past float16's largest).
-    Zero stands only for zero; ±Infinity and NaN for themselves.
+    """For every float16 bit pattern (0..0xffff): the float32 interval ``[low, high]`` of x whose
+    colour classes are the float16 number's under every range (negative numbers: the mirror of the
+    positive ones); empty (low > high) where the float16 number must not stand for anything
+    (coloured exactly, or past float16's largest). Zero stands only for zero of its sign, ±Infinity
+    for itself; NaN compares with nothing, so a NaN is never out of its class.
 
     >>> low, high = _same_class_bounds([(0.0, 1.0)])
-    >>> one = int(np.float16(1.0).view(np.uint16))
-    >>> bool(low[one] <= 1.0 <= high[one]), float(low[0]), float(high[0])
-    (True, 0.0, 0.0)
+    >>> one, minus_one = (int(np.float16(v).view(np.uint16)) for v in (1.0, -1.0))
+    >>> bool(low[one] <= 1.0 <= high[one]), bool(low[minus_one] <= -1.0 <= high[minus_one]), float(high[0])
+    (True, True, 0.0)
     """
     key = tuple((float(lo), float(hi)) for lo, hi in ranges)
     got = _BOUNDS.get(key)
     if got is None:
-        if len(_BOUNDS) > 64:
+        if len(_BOUNDS) >= 16:
             _BOUNDS.clear()
         got = _BOUNDS[key] = _bounds(key)
     return got
 
 
-_BOUNDS: dict = {}
+_BOUNDS: dict = {}                 # ranges -> tables (a figure's faces often share their ranges)
 _POS = slice(1, 0x7C00)            # the positive finite float16 bit patterns, in increasing order
+
+
+def _positive_halves() -> np.ndarray:
+    """The positive finite float16 numbers as float32, increasing (made once: the conversion is slow)."""
+    global _HALVES
+    if _HALVES is None:
+        _HALVES = np.arange(0x8000, dtype=np.uint16).view(np.float16)[_POS].astype(_F32)
+    return _HALVES
+
+
+_HALVES = None
 
 
 def _bounds(ranges) -> tuple[np.ndarray, np.ndarray]:
@@ -195,22 +217,27 @@ def _bounds(ranges) -> tuple[np.ndarray, np.ndarray]:
     starts = [_class_starts(lo, hi) for lo, hi in ranges]
     edge = np.unique(np.concatenate([s[1:LUT_STEPS + 1] for s in starts] + [np.array([np.inf], _F32)]))
     exact_from = min(float(s[LUT_STEPS + 1]) for s in starts)
-    h = np.arange(0x8000, dtype=np.uint16).view(np.float16)[_POS].astype(_F32)
-    at = np.searchsorted(edge, h, side="right")
-    low = np.full(0x8000, np.inf, dtype=_F32)          # NaN, ±Infinity: only themselves
-    high = np.full(0x8000, np.inf, dtype=_F32)
+    cap = _F32(min(_F16_MAX, np.nextafter(_F32(exact_from), _F32(0))))
+    before_edge = np.minimum(np.nextafter(edge, _F32(0)), cap)
+    h = _positive_halves()
+    h = h[:int(np.searchsorted(h, _F32(exact_from)))]   # past these, a float16 is coloured exactly
+    ok = slice(_POS.start, _POS.start + h.size)
+    # at[i] = how many edges are <= h[i] (both sorted: place the few edges among the many halves)
+    at = np.cumsum(np.bincount(np.searchsorted(h, edge, side="left"), minlength=h.size + 1)[:h.size])
+    low, high = np.empty(0x10000, dtype=_F32), np.empty(0x10000, dtype=_F32)
     low[0] = high[0] = 0.0                              # zero: only zero
-    low[_POS] = edge[at - 1]
-    high[_POS] = np.minimum(np.nextafter(edge[at], _F32(0)), _F32(min(_F16_MAX, np.nextafter(_F32(exact_from), _F32(0)))))
-    forbidden = np.flatnonzero(h >= exact_from) + _POS.start
-    low[forbidden], high[forbidden] = np.inf, -np.inf
+    low[ok] = edge[at - 1]
+    high[ok] = before_edge[at]
+    low[ok.stop:_POS.stop], high[ok.stop:_POS.stop] = np.inf, -np.inf     # empty: may stand for nothing
+    low[_POS.stop:0x8000] = high[_POS.stop:0x8000] = np.inf      # NaN, Infinity: only themselves
+    low[0x8000:], high[0x8000:] = -high[:0x8000], -low[:0x8000]     # the sign bit mirrors the interval
     return low, high
 
 
-def _in_class(ax: np.ndarray, hbits: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
-    """True where |x| (float32) lies in the same-class interval of its float16 bits (sign masked off)."""
-    idx = np.bitwise_and(hbits, 0x7FFF)
-    return (ax >= low.take(idx)) & (ax <= high.take(idx))
+def _in_class(x: np.ndarray, hbits: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """True where x (float32) lies in the same-class interval of the float16 number with bits ``hbits``."""
+    i = hbits.astype(np.intp)
+    return (x >= low[i]) & (x <= high[i])
 
 
 def compact_values(values: np.ndarray, ranges: list[tuple[float, float]]):
@@ -220,11 +247,11 @@ def compact_values(values: np.ndarray, ranges: list[tuple[float, float]]):
     exact values follow; or None when the face must stay float32 (a value past float16's range
     or past a colour range's end, which the renderer colours exactly).
 
-    Each element is rounded to the nearest float16; it keeps it when |x| lies in that number's
-    same-class interval (a table over the 32768 float16 magnitudes, built once per face from the
-    ranges' class boundaries), else takes the float16 neighbour on x's side if that one's interval
-    holds |x|, else stays exact. A block of the face at a time, with reused scratch arrays: a few
-    vectorised passes per element, whatever the number of ranges."""
+    Each element is rounded to the nearest float16; it keeps it when x lies in that number's
+    same-class interval (a table over the 65536 float16 bit patterns, built once per set of ranges
+    from their class boundaries), else takes the float16 neighbour on x's side if that one's interval
+    holds x, else stays exact. A block of the face at a time: per element a float16 rounding, two
+    table look-ups and two comparisons, whatever the number of ranges."""
     x = np.ascontiguousarray(values, dtype=np.float32).reshape(-1)
     n = x.size
     low, high = _same_class_bounds(ranges)
@@ -232,22 +259,18 @@ def compact_values(values: np.ndarray, ranges: list[tuple[float, float]]):
         h = x.astype(np.float16)
     hbits = h.view(np.uint16)
     size = min(n, _CHUNK)
-    ax = np.empty(size, dtype=_F32)
-    idx, lo_b, hi_b = np.empty(size, dtype=np.intp), np.empty(size, dtype=_F32), np.empty(size, dtype=_F32)
-    out_of_class = np.empty(size, dtype=bool)
+    below, above = np.empty(size, dtype=bool), np.empty(size, dtype=bool)
     bad_parts = []
     for start in range(0, n, _CHUNK):
         stop = min(n, start + _CHUNK)
         m = stop - start
-        a, i, lb, hb, k = ax[:m], idx[:m], lo_b[:m], hi_b[:m], out_of_class[:m]
-        np.abs(x[start:stop], out=a)
-        np.bitwise_and(hbits[start:stop], 0x7FFF, out=i, casting="unsafe")
-        low.take(i, out=lb)
-        high.take(i, out=hb)
-        np.less(a, lb, out=k)          # outside the interval (NaN never is: it stays NaN)
-        k |= a > hb
-        if k.any():
-            bad_parts.append(np.flatnonzero(k) + start)
+        xs, lt, gt = x[start:stop], below[:m], above[:m]
+        i = hbits[start:stop].astype(np.intp)       # numpy's fastest gather takes intp indices
+        np.less(xs, low[i], out=lt)                 # outside the interval (NaN never is: it stays NaN)
+        np.greater(xs, high[i], out=gt)
+        lt |= gt
+        if lt.any():
+            bad_parts.append(np.flatnonzero(lt) + start)
     at = np.concatenate(bad_parts) if bad_parts else np.zeros(0, dtype=np.intp)
     if at.size:
         xb = x[at]
@@ -258,7 +281,7 @@ def compact_values(values: np.ndarray, ranges: list[tuple[float, float]]):
         with np.errstate(all="ignore"):
             towards = np.where(hb.astype(np.float32) > xb, -np.inf, np.inf).astype(np.float16)
         other = np.nextafter(hb, towards)
-        fits = _in_class(ab, other.view(np.uint16), low, high)
+        fits = _in_class(xb, other.view(np.uint16), low, high)
         h[at[fits]] = other[fits]
         at = at[~fits]
     return h.reshape(np.shape(values)), at.astype(np.int32), x[at]

@@ -15,7 +15,7 @@ from bench_results import record  # noqa: E402
 
 def test_sections_not_measured_name_their_command():
     md = render_results({})
-    for script in ("bench_page.py", "bench_render.py", "bench_engine.py", "bench_engine_browser.py"):
+    for script in ("bench_page.py", "bench_render.py", "bench_engine.py", "bench_engine_browser.py", "bench_scene_bytes.py"):
         assert f"{script}" in md and "--write" in md
 
 
@@ -34,6 +34,22 @@ def test_recorded_numbers_reach_the_page(tmp_path):
     for text in ("812 ms", "2.95 s", "18,350,080", "48 / 98", "34 / 84", "911 ms", "bench_render.py --write"):
         assert text in md, text
     assert json.loads(f.read_text())["page"]["machine"]["cores"] >= 1
+
+
+def test_scene_bytes_reach_the_page(tmp_path):
+    f = tmp_path / "results.json"
+    record("scene_bytes", {
+        "page": {"page": "docs/tutorial/attention-layer.md", "cells": {"a": {}, "b": {}},
+                 "sum": {"values_f16": 9715712, "exact": 223880, "header": 104144, "total": 10200800}},
+        "encode_cpython": {"gpt2": {"cpu_s": 0.2514, "bytes": 37294344, "elements": 18350080}},
+        "encode_pyodide": {"gpt2": {"cpu_s": 0.3563, "bytes": 37294344, "elements": 18350080}}},
+        command="bench_scene_bytes.py --write", path=f)
+    md = expand(f"{MARKER}\n", f)
+    for text in ("## Scene bytes", "(2 figures): **10.20 MB**", "| face values, float16 | 9.72 MB |",
+                 "| exact values of compact faces | 0.22 MB |", "| `gpt2` attention layer | 18,350,080 | 37.29 MB | 251 ms | 356 ms |",
+                 "bench_scene_bytes.py --write"):
+        assert text in md, text
+    assert md.index("face values, float16") < md.index("exact values") < md.index("JSON header")   # largest first
 
 
 def test_built_page_shows_the_results_file(built_site):
