@@ -75,12 +75,15 @@ def erf_as(x: np.ndarray) -> np.ndarray:
 _ERF_EXP_CLAMP = 6.5
 
 
-def _erf_tail_as(ax: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+def _erf_tail_as(ax: np.ndarray, out: np.ndarray | None = None, scratch=None) -> np.ndarray:
     """y = poly(t)·t·exp(-ax²) with t = 1/(1 + p·ax), so erf(ax) = 1 - y (ax >= 0).
 
     Only ``1 - y`` is exact: for ax > 6.5, y is a tiny positive stand-in (1 - y == 1.0 either way).
+    ``out`` receives t (it may be ``ax``); ``scratch``: two buffers of ax's shape (not ``out``), for
+    exp(-ax²) and y.
     """
-    e = np.minimum(ax, _ERF_EXP_CLAMP)
+    eb, yb = scratch if scratch is not None else (None, None)
+    e = np.minimum(ax, _ERF_EXP_CLAMP, out=eb)
     np.multiply(e, e, out=e)
     np.negative(e, out=e)
     np.exp(e, out=e)
@@ -88,7 +91,7 @@ def _erf_tail_as(ax: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     t += 1.0
     np.reciprocal(t, out=t)
     a1, a2, a3, a4, a5 = _AS_A
-    y = a5 * t
+    y = np.multiply(t, a5, out=yb)
     for a in (a4, a3, a2, a1):
         y += a
         y *= t
@@ -129,8 +132,11 @@ def erf_exact(x: np.ndarray) -> np.ndarray:
     return 1.0 - erfc_cheb(x)
 
 
-def _pointwise(x: np.ndarray, name: str, k: int, textbook: bool) -> np.ndarray:
-    """The pointwise part of epilog ``name`` on float64 ``x``, in place (returns ``x``)."""
+def _pointwise(x: np.ndarray, name: str, k: int, textbook: bool, scratch: list | None = None) -> np.ndarray:
+    """The pointwise part of epilog ``name`` on float64 ``x``, in place (returns ``x``).
+
+    ``scratch``: float64 buffers of at least ``x.size`` elements, reused from chunk to chunk (fresh
+    temporaries of a chunk's size cost more than the arithmetic: allocation and page faults)."""
     if name == "relu":
         return np.maximum(x, 0.0, out=x)
     if name == "gelu":
@@ -138,15 +144,16 @@ def _pointwise(x: np.ndarray, name: str, k: int, textbook: bool) -> np.ndarray:
             x *= erfc_cheb(x / -_SQRT2)  # x(1 + erf(x/√2))/2 = x·erfc(-x/√2)/2, exact in the tail
             x /= 2.0
             return x
-        z = np.divide(x, _SQRT2)
-        sign = np.sign(z)
+        zb, sb, eb, yb = (b[:x.size].reshape(x.shape) for b in scratch) if scratch else (None,) * 4
+        z = np.divide(x, _SQRT2, out=zb)
+        sign = np.sign(z, out=sb)
         np.abs(z, out=z)
-        y = _erf_tail_as(z, out=z)  # erf(x/√2) = sign·(1 - y), as mm writes it
+        y = _erf_tail_as(z, out=z, scratch=(eb, yb))   # erf(x/√2) = sign·(1 - y), as mm writes it
         np.subtract(1.0, y, out=y)
         y *= sign
         y += 1.0
         x *= y
-        x /= 2.0
+        x *= 0.5                                # x/2 (the same rounding, NaN kept)
         return x
     if name == "sigmoid":
         np.negative(x, out=x)
@@ -218,9 +225,13 @@ def _softmax_tril_overread(x: np.ndarray, out: np.ndarray) -> None:
         out[i] = row
 
 
+def _chunk_rows(w: int) -> int:
+    return max(1, _CHUNK // max(w, 1))
+
+
 def _row_chunks(h: int, w: int):
     """Row slices of about ``_CHUNK`` elements, so temporaries stay in cache."""
-    step = max(1, _CHUNK // max(w, 1))
+    step = _chunk_rows(w)
     for r in range(0, h, step):
         yield slice(r, min(h, r + step))
 
@@ -250,12 +261,15 @@ def apply_epilog(acc: np.ndarray, name: str, k: int, *, textbook: bool = False,
     h, w = acc.shape
     x = np.empty((h, w), dtype=np.float32)
     scratch = overwrite and acc.dtype == np.float64 and acc.flags.c_contiguous and acc.flags.writeable
+    buffers = None
+    if name == "gelu" and not textbook:
+        buffers = [np.empty(min(h, _chunk_rows(w)) * w) for _ in range(4)]
     with np.errstate(all="ignore"):
         for rows in _row_chunks(h, w):
             chunk = acc[rows] if scratch else np.array(acc[rows], dtype=np.float64)
             if nan_to_zero:
                 np.copyto(chunk, 0.0, where=np.isnan(chunk))
-            x[rows] = _pointwise(chunk, name, k, textbook)
+            x[rows] = _pointwise(chunk, name, k, textbook, buffers)
         if name in _SOFTMAX or name in _SOFTMAX_TRIL:
             tril = name in _SOFTMAX_TRIL
             out = np.empty_like(x)
