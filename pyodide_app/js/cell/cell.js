@@ -117,6 +117,17 @@ export function mountCell(root, ctx) {
     if (mounted) await draw(buffer);
   };
 
+  /** Compile the figure's shaders on the (small) prebuilt scene, not shown (figure.warmUp); best effort. */
+  const warmUpFigure = async () => {
+    if (!sceneURL || typeof figure.warmUp !== "function") return;
+    try {
+      const res = await fetch(sceneURL);
+      if (res.ok && mounted) figure.warmUp(await res.arrayBuffer());
+    } catch (err) {
+      console.warn("mm: no shader warm-up", err);
+    }
+  };
+
   // -- editor -------------------------------------------------------------------------------------------
   const saved = mmLink ? { code: null, note: null } : loadEdit(id);
   let storageNoted = false;   // a storage problem is said once per cell and visit
@@ -294,6 +305,7 @@ export function mountCell(root, ctx) {
   if (mmLink) {
     setStatus("Opening the mm link…");
     run();
+    warmUpFigure();   // while Python works: the figure's shaders, so the link's first frame skips compiling them
   } else {
     drawPrebuilt().catch((err) => { if (mounted) setStatus(String(err.message || err)); });
     readShared().then((shared) => {

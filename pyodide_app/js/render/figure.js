@@ -87,7 +87,7 @@ export function createFigure(container, { theme = "light", label = "", getCode =
   const state = { theme, spin: false };
   let display = { ...DEFAULT_DISPLAY };
   let palette = paletteFor(theme, container);
-  let scene = null, content = null, radius = 1, contentPoints = [], pendingState = null;
+  let scene = null, content = null, radius = 1, contentPoints = [], pendingState = null, warm = null;
   let disposed = false, webglFailed = false, frameRequest = 0, spinLast = 0, interacting = false;
   let lastSize = "", ariaLabel = label ? `3D figure: ${label}` : "3D figure";
 
@@ -378,7 +378,32 @@ export function createFigure(container, { theme = "light", label = "", getCode =
     if (frameRequest) { cancelAnimationFrame(frameRequest); frameRequest = 0; }
     renderNow();
     mark("scene-drawn");
+    if (warm) { warm.dispose(); warm = null; }   // its programs are in use by now (a disposed material may free them)
     await new Promise((resolve) => requestAnimationFrame(() => resolve()));
+  }
+
+  /**
+   * Compile and run once, out of sight, the shaders a first frame needs (faces with precomputed and with
+   * shader-computed colours, labels, guides), drawing `arrayBuffer`'s scene (e.g. the cell's small prebuilt
+   * one) far away and clearing the canvas again: for a figure that has nothing to show yet, like the
+   * playground waiting for Python; the first frame of its real scene then skips their compilation. The
+   * objects are kept until that frame (three.js frees a program with the last material using it).
+   * Returns false when there is nothing to do (a scene is shown, no WebGL context).
+   */
+  function warmUp(arrayBuffer) {
+    if (scene || warm || !renderer || disposed) return false;
+    const decoded = decodeScene(arrayBuffer);
+    const maxSize = renderer.capabilities.maxTextureSize;
+    const parts = [createSceneContent(decoded, palette, maxSize), createSceneContent(decoded, palette, maxSize, { syncColors: 0 })];
+    const stage = new THREE.Scene();
+    for (const p of parts) stage.add(p.group);
+    const far = new THREE.PerspectiveCamera(camera.fov, camera.aspect, 1, 1e9);   // cells far below a pixel: no LOD extras
+    far.position.set(0, 0, 1e6 * Math.max(boxRadius(decoded.bbox), 1));
+    far.lookAt(0, 0, 0);
+    renderer.render(stage, far);
+    renderer.clear();
+    warm = { dispose: () => { for (const p of parts) p.dispose(); } };
+    return true;
   }
 
   /** The figure as a PNG at `scale` times the current canvas resolution. @returns {Promise<Blob>} */
@@ -445,6 +470,8 @@ export function createFigure(container, { theme = "light", label = "", getCode =
 
   function dispose() {
     if (disposed) return;
+    warm?.dispose();
+    warm = null;
     liveFigures.delete(figure);
     budget.leave();
     detach(false);
@@ -467,7 +494,7 @@ export function createFigure(container, { theme = "light", label = "", getCode =
   }
 
   const figure = {
-    setScene, setTheme, dispose, getState, setState, project, exportPNG, action,
+    setScene, setTheme, dispose, getState, setState, project, exportPNG, action, warmUp,
     /** Render one frame now (synchronously); for tests, export and the animation player. */
     render: () => renderNow(),
     get canvas() { return canvas; },

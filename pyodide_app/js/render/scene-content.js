@@ -23,15 +23,16 @@ export const SYNC_COLORS = 1 << 20;
  * @param {import("./scene-decode.js").DecodedScene} scene
  * @param {object} palette themes.js palette
  * @param {number} maxTextureSize the renderer's MAX_TEXTURE_SIZE (wider matrices are wrapped)
- * @param {{onColors?: () => void, onColorsDone?: () => void}} [opts] onColors: a deferred colour texture is in use
- *   (draw again); onColorsDone: every deferred colour texture is (called at once when none was deferred)
+ * @param {{onColors?: () => void, onColorsDone?: () => void, syncColors?: number}} [opts] onColors: a deferred colour
+ *   texture is in use (draw again); onColorsDone: every deferred colour texture is (called at once when none was
+ *   deferred); syncColors: the elements coloured before the first frame (default SYNC_COLORS)
  */
-export function createSceneContent(scene, palette, maxTextureSize, { onColors, onColorsDone } = {}) {
+export function createSceneContent(scene, palette, maxTextureSize, { onColors, onColorsDone, syncColors = SYNC_COLORS } = {}) {
   const group = new THREE.Group();
   group.name = "scene";
   group.position.fromArray(scene.center || [0, 0, 0]);
   // Colours of the first SYNC_COLORS elements now; those of larger scenes after the first frame, in slices
-  let budget = SYNC_COLORS;
+  let budget = syncColors;
   const faces = scene.faces.map((face) => {
     const n = face.values.length;
     const deferColors = n > budget;
