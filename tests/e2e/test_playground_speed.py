@@ -1,6 +1,7 @@
 """The playground's speed hooks (scripts/bench_playground.py reads them): a `?mm=` link starts Python before
-the cell's code has loaded, every phase of the link's run leaves its performance mark in order, and the scene
-is transferred out of the worker (the worker's copy is detached), not copied.
+the cell's code has loaded, every phase of the link's run leaves its performance mark in order, the scene
+is transferred out of the worker (the worker's copy is detached), not copied, and the shaders are compiled
+while Python runs, not in the link's first frame.
 """
 
 from __future__ import annotations
@@ -84,3 +85,27 @@ def test_the_scene_is_transferred_out_of_the_worker(page, site_url, layer):
     assert worker.evaluate("() => self.__mmResults") == [{"transferred": True, "bytesLeft": 0}]
     drawn = page.evaluate(f"() => mmAtlas.cells.get('{CELL}').figure.scene.elementCount")
     assert drawn == layer[1]
+
+
+LINKS_SEEN = """() => {
+  const link = WebGL2RenderingContext.prototype.linkProgram;
+  window.__mmLinks = [];
+  WebGL2RenderingContext.prototype.linkProgram = function (p) { window.__mmLinks.push(performance.now()); return link.call(this, p); };
+}"""
+
+
+def test_the_first_frame_of_a_link_compiles_no_shader(context, site_url):
+    """The figure compiles its shaders on the prebuilt scene while Python runs (figure.warmUp), so the draw of
+    the link's scene (the essay's layer, 1.15 M elements) links no WebGL program."""
+    page = context.new_page()
+    try:
+        page.add_init_script(f"({LINKS_SEEN})()")
+        expr = attention_layer(*SIZES["blog49"])
+        open_link(page, site_url, mmcore.to_mm(expr))
+        got = page.evaluate(READ, [f"mm:{n}:{CELL}" for n in ("run-start", "scene-built", "scene-drawn")])
+        links = page.evaluate("() => window.__mmLinks")
+        start, built, drawn = (got[f"mm:{n}:{CELL}"] for n in ("run-start", "scene-built", "scene-drawn"))
+        assert len([t for t in links if start <= t <= built]) >= 3, links      # faces, labels, guides: warmed up
+        assert [t for t in links if built <= t <= drawn] == [], (links, built, drawn)
+    finally:
+        page.close()
