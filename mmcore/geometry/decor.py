@@ -23,6 +23,7 @@ Examples:
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 
@@ -39,8 +40,15 @@ def name_size(legends: float, shape: tuple[int, int], name: str = "") -> float:
     return round(size, 6)       # cbrt may differ in the last bit between libms: keep bytes identical
 
 
+def _round6(x: float) -> float:
+    """``np.round(x, 6) + 0.0`` of one float, by numpy's own steps: rint(x·1e6) / 1e6 (Python's
+    ``round`` to an integer is round-half-even, like rint; the integer converts back exactly)."""
+    y = x * 1e6
+    return round(y) / 1e6 + 0.0 if math.isfinite(y) else float(np.round(x, 6))
+
+
 def _v(a) -> tuple[float, float, float]:
-    return tuple(float(x) + 0.0 for x in np.round(np.asarray(a, dtype=float), 6))
+    return tuple(_round6(float(x)) for x in a)
 
 
 def _at(face: Face, r, c) -> np.ndarray:
@@ -48,6 +56,28 @@ def _at(face: Face, r, c) -> np.ndarray:
     r = np.asarray(r, dtype=float)[..., None]
     c = np.asarray(c, dtype=float)[..., None]
     return np.asarray(face.p00) + r * np.asarray(face.row_dir) + c * np.asarray(face.col_dir)
+
+
+# One point or direction as three floats: a label needs a dozen small vector steps, each a numpy
+# call costing more than its arithmetic (several times more in Pyodide). Every step below does the
+# IEEE operations of the numpy expression it replaces, in the same order, so the bits are the same.
+
+def _at3(face: Face, r: float, c: float) -> tuple[float, float, float]:
+    """``_at`` of one point: p00 + r·row_dir + c·col_dir."""
+    return tuple(p + r * rd + c * cd for p, rd, cd in zip(face.p00, face.row_dir, face.col_dir))
+
+
+def _add3(a, b) -> tuple[float, float, float]:
+    return (a[0] + b[0], a[1] + b[1], a[2] + b[2])
+
+
+def _neg3(a) -> tuple[float, float, float]:
+    return (-a[0], -a[1], -a[2])
+
+
+def _cross3(a, b) -> tuple[float, float, float]:
+    """``np.cross`` of two 3-vectors (numpy computes a1·b2 - a2·b1, a2·b0 - a0·b2, a0·b1 - a1·b0)."""
+    return (a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0])
 
 
 def _disp(face: Face) -> tuple[float, float]:
@@ -59,20 +89,23 @@ def _local(node: Node, p) -> np.ndarray:
     return np.asarray(node.origin) + np.asarray(p, dtype=float) @ np.asarray(node.axes)
 
 
-def _outward(face: Face, owner: Node | None) -> np.ndarray:
-    n = face.normal()
+def _outward(face: Face, owner: Node | None) -> tuple[float, float, float]:
+    n = _cross3(face.row_dir, face.col_dir)           # face.normal()
     if owner is None:
         return n
     h, w = _disp(face)
     centre = _local(owner, np.asarray(owner.extent) / 2)
-    return n if np.dot(_at(face, h / 2, w / 2) - centre, n) >= 0 else -n
+    return n if np.dot(_at(face, h / 2, w / 2) - centre, n) >= 0 else _neg3(n)
 
 
 def _oriented(right, up, outward):
-    """Mirror ``right`` when needed so the text reads correctly from the face's outer side."""
-    right, up = np.asarray(right, float), np.asarray(up, float)
-    if np.dot(np.cross(right, up), outward) < 0:
-        right = -right
+    """Mirror ``right`` when needed so the text reads correctly from the face's outer side.
+
+    right × up is ±outward here (both are ± the face's row and column directions), so the sign of
+    the dot product is far from any rounding."""
+    cross = _cross3(right, up)
+    if cross[0] * outward[0] + cross[1] * outward[1] + cross[2] * outward[2] < 0:
+        right = _neg3(right)
     return right, up
 
 
@@ -104,11 +137,11 @@ def _labels(scene: Scene, styles: dict) -> list[Label]:
             continue
         owner = nodes.get(face.path if face.kind == "result" else face.path[:-1])
         outward = _outward(face, owner)
-        row_dir, col_dir = np.asarray(face.row_dir, float), np.asarray(face.col_dir, float)
+        row_dir, col_dir = tuple(map(float, face.row_dir)), tuple(map(float, face.col_dir))
         dh, dw = _disp(face)
-        lift = outward * 1.0
-        right, up = _oriented(col_dir, -row_dir, outward)
-        out.append(Label(face.name, "name", face.path, _v(_at(face, dh / 2, dw / 2) + lift), _v(right), _v(up),
+        lift = tuple(x * 1.0 for x in outward)
+        right, up = _oriented(col_dir, _neg3(row_dir), outward)
+        out.append(Label(face.name, "name", face.path, _v(_add3(_at3(face, dh / 2, dw / 2), lift)), _v(right), _v(up),
                          name_size(legends, face.shape, face.name)))
         info = _shape_info(face, nodes) if style["shape_legends"] else None
         if info is None:
@@ -118,14 +151,14 @@ def _labels(scene: Scene, styles: dict) -> list[Label]:
         (ni, _), (nj, _) = face.blocks["i"], face.blocks["j"]
         letter, place = info["h"]
         text = f"{letter} = {face.shape[0]}" + (f" / {ni}" if ni > 1 else "")
-        at = _at(face, dh / 2, dw + 2 * glyph if place else -2 * glyph)
-        r, u = _oriented(-row_dir, -col_dir if not place else col_dir, outward)
-        out.append(Label(text, "shape", face.path, _v(at + lift), _v(r), _v(u), size))
+        at = _at3(face, dh / 2, dw + 2 * glyph if place else -2 * glyph)
+        r, u = _oriented(_neg3(row_dir), _neg3(col_dir) if not place else col_dir, outward)
+        out.append(Label(text, "shape", face.path, _v(_add3(at, lift)), _v(r), _v(u), size))
         letter, place = info["w"]
         text = f"{letter} = {face.shape[1]}" + (f" / {nj}" if nj > 1 else "")
-        at = _at(face, dh + 3 * glyph if place else -2 * glyph, dw / 2)
-        r, u = _oriented(col_dir, -row_dir, outward)
-        out.append(Label(text, "shape", face.path, _v(at + lift), _v(r), _v(u), size))
+        at = _at3(face, dh + 3 * glyph if place else -2 * glyph, dw / 2)
+        r, u = _oriented(col_dir, _neg3(row_dir), outward)
+        out.append(Label(text, "shape", face.path, _v(_add3(at, lift)), _v(r), _v(u), size))
     return out
 
 
@@ -157,7 +190,9 @@ def _guide_segments(face: Face) -> np.ndarray:
             if c0 >= w:
                 continue
             bw = min(w, c0 + sj) - c0
-            block = cache.setdefault((bh, bw), _row_guide(bh, bw))
+            block = cache.get((bh, bw))
+            if block is None:
+                block = cache[bh, bw] = _row_guide(bh, bw)
             out.append(block + (float(face.row_offsets[r0]), float(face.col_offsets[c0])))
     return np.concatenate(out)
 
