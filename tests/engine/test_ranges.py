@@ -41,3 +41,21 @@ def test_scene_ranges_follow_sensitivity():
         expected = {"global": (0, 3.0), "local": (0, 1.0), "semilocal": (0, np.sqrt(3.0)),
                     "superlocal": (leaf.absmin, 1.0)}[sens]
         np.testing.assert_allclose((lo, hi), expected, rtol=1e-12)
+
+
+def test_float32_ranges_by_bits_match_the_float_path():
+    """abs_range of float32 arrays runs on |x|'s bits a chunk at a time: the same numbers as the
+    float path (max |x|, smallest non-zero |x|) over chunk edges, signs, zeros, subnormals."""
+    import mmcore.values.lazy as lazy
+    rng = np.random.default_rng(2)
+    cases = [rng.standard_normal((300, 700)).astype(np.float32), np.abs(rng.standard_normal(1000)).astype(np.float32) + 1,
+             -np.abs(rng.standard_normal(70000)).astype(np.float32), np.array([-0.0, 0.0], np.float32),
+             np.array([1e-45, -3e-45, 0], np.float32), np.array([0.0, 0.0, -7.0], np.float32),
+             rng.standard_normal((7, 9)).astype(np.float32)[:, ::2]]
+    for values in cases:
+        got = lazy._abs_range_f32(values)
+        a = np.abs(values.astype(np.float64))
+        want = (0.0, 0.0) if not a.any() else (float(a.max()), float(a[a > 0].min()))
+        assert got == want and lazy.abs_range(values) == want
+    assert lazy._abs_range_f32(np.array([1.0, np.inf], np.float32)) is None
+    assert lazy.abs_range(np.array([1.0, np.inf, -2.0], np.float32)) == (2.0, 1.0)
