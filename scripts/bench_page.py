@@ -19,9 +19,9 @@ usage: .venv/bin/python scripts/bench_page.py [--site site] [--page tutorial/fir
 Prints one line per run and the medians:
     first_frame   ms from navigation start to `mm:first-frame:<first cell>`
     boot_start    ms from navigation start to `mm:boot-start` (the worker is created)
-    python_ready  ms from the Run click to `mm:python-ready` (worker + Pyodide + numpy + mmcore; less than the
-                  whole boot when it started in the background); the Run is clicked as soon as the first frame
-                  is drawn (python_ready_since_nav: from navigation start)
+    python_ready  ms from the Run click to `mm:python-ready` (worker + Pyodide + numpy + mmcore; what is left of
+                  a boot that started in the background, 0 when it was over); the Run is clicked as soon as the
+                  first frame is drawn (python_ready_since_nav: from navigation start)
     run_done      ms from the Run click to `mm:run-done:<cell>` (boot, run, transfer, first frame of the new scene)
 boot_steps (per run): the worker's own timings of each boot step (import_pyodide_mjs, load_pyodide: wasm and
 interpreter, load_packages: numpy and the mmcore wheel, import_mmcore).
@@ -98,7 +98,7 @@ def measure(page, url: str, reload: bool, read_ms: int = 0) -> dict:
         state: document.querySelector(`[data-mm-cell="${id}"]`).dataset.state,
         boot: mmAtlas.runtime.bootTimings})""", [cell])
     return {"cell": cell, "first_frame": round(first_frame), "boot_start": round(marks["start"]),
-            "python_ready": round(marks["ready"] - clicked),
+            "python_ready": max(0, round(marks["ready"] - clicked)),   # 0: ready before the click
             "python_ready_since_nav": round(marks["ready"]),
             "run_done": round(marks["done"] - clicked), "state": marks["state"],
             "boot_steps": {k: round(v) for k, v in (marks["boot"] or {}).items()}}
