@@ -92,14 +92,16 @@ def _compact_plan(scene) -> bool:
 
 def _values_refs(f, arrays: _Arrays, compact: bool, global_absmax: float, done: dict) -> dict:
     """The face's ``values`` reference, and ``exact`` when its values are written compactly (``done``
-    keeps each compacting, so a values array drawn twice is compacted once)."""
+    keeps each compacting, so a values array drawn twice is compacted once, and under ``"tables"``
+    the colour-class tables of the figure's ranges)."""
     h, w = f.shape
     if compact and h * w >= _compact.MIN_FACE:
         values = f.values
         ranges = _compact.sensitivity_ranges(f.absmax, f.absmin, global_absmax, f.color_range)
         key = (id(values), tuple(ranges))
         if key not in done:
-            done[key] = (values, _marked(_compact.compact_values(values, ranges)))   # values kept: its id stays its own
+            got = _compact.compact_values(values, ranges, done.setdefault("tables", {}))
+            done[key] = (values, _marked(got))        # values kept alive: its id stays its own
         got = done[key][1]
         if got is not None:
             half, exact = got

@@ -175,28 +175,32 @@ def _search_starts(k: np.ndarray, lo: float, hi: float) -> np.ndarray:
     return a
 
 
-def _same_class_bounds(ranges) -> tuple[np.ndarray, np.ndarray]:
+def _same_class_bounds(ranges, cache: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
     """For every float16 bit pattern (0..0xffff): the float32 interval ``[low, high]`` of x whose
     colour classes are the float16 number's under every range (negative numbers: the mirror of the
     positive ones); empty (low > high) where the float16 number must not stand for anything
     (coloured exactly, or past float16's largest). Zero stands only for zero of its sign, ±Infinity
-    for itself; NaN compares with nothing, so a NaN is never out of its class.
+    for itself; NaN compares with nothing, so a NaN is never out of its class. ``cache`` (a dict
+    the caller keeps for one figure: its faces share the global range, and often more) keeps the
+    tables and class starts already made.
 
     >>> low, high = _same_class_bounds([(0.0, 1.0)])
     >>> one, minus_one = (int(np.float16(v).view(np.uint16)) for v in (1.0, -1.0))
     >>> bool(low[one] <= 1.0 <= high[one]), bool(low[minus_one] <= -1.0 <= high[minus_one]), float(high[0])
     (True, True, 0.0)
     """
+    cache = {} if cache is None else cache
     key = tuple((float(lo), float(hi)) for lo, hi in ranges)
-    got = _BOUNDS.get(key)
-    if got is None:
-        if len(_BOUNDS) >= 16:
-            _BOUNDS.clear()
-        got = _BOUNDS[key] = _bounds(key)
-    return got
+    if key not in cache:
+        starts = []
+        for r in key:
+            if r not in cache:
+                cache[r] = _class_starts(*r)
+            starts.append(cache[r])
+        cache[key] = _bounds(starts)
+    return cache[key]
 
 
-_BOUNDS: dict = {}                 # ranges -> tables (a figure's faces often share their ranges)
 _POS = slice(1, 0x7C00)            # the positive finite float16 bit patterns, in increasing order
 
 
@@ -211,10 +215,9 @@ def _positive_halves() -> np.ndarray:
 _HALVES = None
 
 
-def _bounds(ranges) -> tuple[np.ndarray, np.ndarray]:
+def _bounds(starts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     # Every range's class starts, merged: two magnitudes share all their classes when no start lies
     # in between; past the first "coloured exactly" start nothing may be rounded.
-    starts = [_class_starts(lo, hi) for lo, hi in ranges]
     edge = np.unique(np.concatenate([s[1:LUT_STEPS + 1] for s in starts] + [np.array([np.inf], _F32)]))
     exact_from = min(float(s[LUT_STEPS + 1]) for s in starts)
     cap = _F32(min(_F16_MAX, np.nextafter(_F32(exact_from), _F32(0))))
@@ -240,7 +243,7 @@ def _in_class(x: np.ndarray, hbits: np.ndarray, low: np.ndarray, high: np.ndarra
     return (x >= low[i]) & (x <= high[i])
 
 
-def compact_values(values: np.ndarray, ranges: list[tuple[float, float]]):
+def compact_values(values: np.ndarray, ranges: list[tuple[float, float]], cache: dict | None = None):
     """``(float16 values, indices, float32 values)``: float16 numbers in the same colour class as
     ``values`` (float32) for every range in ``ranges``, except at ``indices`` (int32, flat,
     usually about 1 %: the ranges' class boundaries leave no float16 between them), where the
@@ -251,10 +254,11 @@ def compact_values(values: np.ndarray, ranges: list[tuple[float, float]]):
     same-class interval (a table over the 65536 float16 bit patterns, built once per set of ranges
     from their class boundaries), else takes the float16 neighbour on x's side if that one's interval
     holds x, else stays exact. A block of the face at a time: per element a float16 rounding, two
-    table look-ups and two comparisons, whatever the number of ranges."""
+    table look-ups and two comparisons, whatever the number of ranges. ``cache``: see
+    :func:`_same_class_bounds` (for the faces of one figure)."""
     x = np.ascontiguousarray(values, dtype=np.float32).reshape(-1)
     n = x.size
-    low, high = _same_class_bounds(ranges)
+    low, high = _same_class_bounds(ranges, cache)
     with np.errstate(all="ignore"):
         h = x.astype(np.float16)
     hbits = h.view(np.uint16)
