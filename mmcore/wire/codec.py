@@ -39,7 +39,7 @@ import numpy as np
 from ..errors import MMError
 from . import compact as _compact
 
-__all__ = ["scene_to_bytes", "decode", "read_header", "MAGIC", "VERSION", "VERSIONS"]
+__all__ = ["scene_to_bytes", "decode", "read_header", "MAGIC", "VERSION", "VERSIONS", "EXACT_MARKER"]
 
 MAGIC = b"MMSC"
 VERSION = 3                       # the newest version written
