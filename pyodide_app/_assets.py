@@ -17,13 +17,18 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import gzip
+import hashlib
+import io
 import json
 import os
 import pathlib
 import shutil
+import struct
+import zipfile
 
 __all__ = ["PYODIDE_VERSION", "REPO", "PACKAGED_PYODIDE", "RuntimeSources", "runtime_sources", "missing_runtime",
-           "mmcore_wheel", "pyodide_shim", "copy_runtime"]
+           "mmcore_wheel", "pyodide_shim", "pack_packages", "write_packages", "copy_runtime"]
 
 PYODIDE_VERSION = "0.27.7"
 REPO = pathlib.Path(__file__).resolve().parent.parent
@@ -90,6 +95,70 @@ def pyodide_shim(url: str, wheel: str) -> str:
     )
 
 
+PACKED = ("numpy", "mmcore")   # what the worker installs at boot (mmcore and its dependency), in install order
+PACKAGES_MANIFEST = "mm-packages.json"
+
+
+def pack_packages(pyodide_dir: pathlib.Path, names: tuple[str, ...] = PACKED) -> bytes | None:
+    """The files of the wheels of ``names`` (from the index's lock) in one gzip stream, so the worker
+    inflates them with one native DecompressionStream while the interpreter starts and writes them into
+    site-packages itself, instead of Pyodide's Python-side unzip after it (pyodide_app/js/runtime/packages.js).
+
+    Layout (before gzip): uint32 little-endian length of a JSON header, the header
+    ``{"format": 1, "packages": [{"name", "wheel", "files": [[path, size], ...]}, ...]}``, then every
+    file's bytes in header order. None when the lock does not list every package or a wheel is missing
+    (the worker then uses loadPackage).
+
+    Example:
+        >>> pack_packages(pathlib.Path("no-such-dir")) is None
+        True
+    """
+    try:
+        lock = json.loads((pyodide_dir / "pyodide-lock.json").read_text(encoding="utf-8"))
+        wheels = [(name, lock["packages"][name]["file_name"]) for name in names]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    header, blobs = [], []
+    for name, wheel in wheels:
+        if not (pyodide_dir / wheel).is_file():
+            return None
+        files = []
+        with zipfile.ZipFile(pyodide_dir / wheel) as z:
+            for info in z.infolist():
+                if info.is_dir():
+                    continue
+                if info.filename.startswith("/") or ".." in info.filename.split("/"):
+                    raise ValueError(f"{wheel}: unsafe path {info.filename!r}")
+                data = z.read(info)
+                files.append([info.filename, len(data)])
+                blobs.append(data)
+        header.append({"name": name, "wheel": wheel, "files": files})
+    head = json.dumps({"format": 1, "packages": header}, separators=(",", ":")).encode()
+    raw = io.BytesIO()
+    raw.write(struct.pack("<I", len(head)))
+    raw.write(head)
+    for blob in blobs:
+        raw.write(blob)
+    return gzip.compress(raw.getvalue(), compresslevel=6, mtime=0)
+
+
+def write_packages(pyodide_dir: pathlib.Path, dest: pathlib.Path) -> str | None:
+    """Write :func:`pack_packages`'s bytes into ``dest`` under a content-hashed name
+    (``mm-packages-<sha256 prefix>.bin.gz``, never served stale) and ``mm-packages.json`` naming it (the
+    worker fetches that one with ``cache: "no-cache"``). Returns the bundle's name, or None (nothing written).
+    """
+    packed = pack_packages(pyodide_dir)
+    if packed is None:
+        return None
+    name = f"mm-packages-{hashlib.sha256(packed).hexdigest()[:16]}.bin.gz"
+    for old in dest.glob("mm-packages-*.bin.gz"):
+        old.unlink()
+    (dest / name).write_bytes(packed)
+    (dest / PACKAGES_MANIFEST).write_text(json.dumps({"bundle": name, "packages": list(PACKED)}) + "\n",
+                                          encoding="utf-8")
+    return name
+
+
 def copy_runtime(src: RuntimeSources, site_dir: pathlib.Path, *, pyodide_url: str | None = None) -> pathlib.Path:
     """Copy bundles to ``site/assets/mm/`` and Pyodide to ``site/assets/mm/pyodide/<version>/``
     (with ``pyodide_url``: only the mmcore wheel and a ``pyodide.mjs`` shim that loads Pyodide from there).
@@ -111,4 +180,5 @@ def copy_runtime(src: RuntimeSources, site_dir: pathlib.Path, *, pyodide_url: st
         (index / "pyodide.mjs").write_text(pyodide_shim(pyodide_url, wheel), encoding="utf-8")
     else:
         shutil.copytree(src.pyodide_dir, index, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".stamp"))
+        write_packages(src.pyodide_dir, index)
     return dest

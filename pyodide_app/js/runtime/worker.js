@@ -12,6 +12,7 @@
 //   w.postMessage({ type: "init" });
 //   w.postMessage({ type: "run", id: 1, cellId: "demo-1", code: "A = mmcore.matrix('A', 4, 4)\nA @ A" });
 
+import { canInstall, fetchPackages, installPackages } from "./packages.js";
 import { RUN_HELPER } from "./run-helper.js";
 
 const PYODIDE_VERSION = "0.27.7";
@@ -42,13 +43,15 @@ const progress = (stage, detail) => postMessage({ type: "progress", stage, detai
 async function boot() {
   const timings = {};
   let t = now();
+  // numpy's and mmcore's files download and inflate (natively) while the interpreter starts (packages.js)
+  const bundle = fetchPackages(indexURL);
   progress("runtime", "Downloading the Python runtime");
   const { loadPyodide } = await import(/* @vite-ignore */ indexURL + "pyodide.mjs");
   timings.import_pyodide_mjs = now() - t;
   t = now();
   progress("runtime", "Starting Python");
-  // numpy and mmcore load after the interpreter: passing them as loadPyodide's `packages` (loaded while the
-  // interpreter starts) was measured and did not win here (the steps share the worker's one thread)
+  // numpy and mmcore are installed after the interpreter: passing them as loadPyodide's `packages` (Pyodide then
+  // unzips them while the interpreter starts) was measured and did not win here (one thread for both)
   const py = await loadPyodide({
     indexURL,
     lockFileURL: indexURL + "pyodide-lock.json",
@@ -58,10 +61,18 @@ async function boot() {
   timings.load_pyodide = now() - t;
   t = now();
   progress("packages", "Loading numpy and mmcore");
-  await py.loadPackage("mmcore", {
-    messageCallback: (msg) => progress("packages", msg),
-    errorCallback: (msg) => progress("packages", msg),
-  });
+  const packs = await bundle;
+  timings.packages_wait = now() - t;   // the bundle was still downloading or inflating this long
+  if (packs && canInstall(py)) {
+    await installPackages(py, packs);
+    timings.packages_bundled = 1;   // from the site's bundle (0: Pyodide's loadPackage)
+  } else {
+    await py.loadPackage("mmcore", {
+      messageCallback: (msg) => progress("packages", msg),
+      errorCallback: (msg) => progress("packages", msg),
+    });
+    timings.packages_bundled = 0;
+  }
   timings.load_packages = now() - t;
   t = now();
   progress("import", "Importing mmcore");
