@@ -23,6 +23,7 @@ _HOW = {
     "engine": ".venv/bin/python scripts/bench_engine.py --repeats 5 --write",
     "engine_browser": ".venv/bin/python scripts/bench_engine_browser.py --repeats 5 --write",
     "scene_bytes": ".venv/bin/python scripts/bench_scene_bytes.py --repeats 3 --pyodide --write",
+    "playground": ".venv/bin/python scripts/bench_playground.py --runs 5 --write",
 }
 
 
@@ -51,6 +52,34 @@ def _page(sec: dict) -> str:
     out = [f"{where}, median of {d.get('runs', '?')} fresh browsers.", "",
            "| from opening the page to | cold (empty cache) | warm (reload) |", "| --- | ---: | ---: |"]
     out += [f"| {label} | {_ms(d['cold'][k])} | {_ms(d['warm'][k])} |" for label, k in rows]
+    return "\n".join(out)
+
+
+_PLAYGROUND_ROWS = [
+    ("**first frame of the link's figure**", ("first_frame",)), ("the page asks for Python", ("boot_start",)),
+    ("Python ready (worker, interpreter, numpy, mmcore)", ("python_ready",)),
+    ("then in Python: the link's code (`from_mm`)", ("py_eval",)), ("geometry (`mmcore.layout`)", ("py_layout",)),
+    ("values", ("py_values",)), ("the figure's mm link", ("py_link",)), ("scene encoding", ("py_encode",)),
+    ("then in the page: out of the worker (copy, transfer)", ("extract", "transfer")), ("decoding", ("decode",)),
+    ("three.js objects and colours", ("build",)), ("first draw", ("draw",)),
+    ("colours computed after the first frame", ("colors_after",)),
+]
+
+
+def _playground(sec: dict) -> str:
+    d = sec["data"]
+    names = {"blog49": "the essay's attention layer", "gpt2": "the same layer at GPT-2-small size"}
+    runs = min(r.get("runs", 0) for r in d.values())
+    out = [f"The playground opening an mm link cold (fresh browser), median of {runs} visits; the phases after "
+           "\"Python ready\" are durations, the first three are times from navigation.", "",
+           "| from navigation | " + " | ".join(f"{names.get(w, w)} ({r['elements']:,} elements)" for w, r in d.items()) + " |",
+           "| --- |" + " ---: |" * len(d)]
+    for label, keys in _PLAYGROUND_ROWS:
+        cells = []
+        for r in d.values():
+            vals = [r.get(k) for k in keys]
+            cells.append("–" if any(v is None for v in vals) else _ms(sum(vals)))
+        out.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(out)
 
 
@@ -115,6 +144,8 @@ def render_results(results: dict) -> str:
     """Markdown for every section of the results file (a note for each one not measured yet)."""
     parts = ["## Opening a page", ""]
     parts += [_page(results["page"]), "", _source(results["page"])] if "page" in results else [_missing("page")]
+    parts += ["", "## Opening an mm link in the playground", ""]
+    parts += [_playground(results["playground"]), "", _source(results["playground"])] if "playground" in results else [_missing("playground")]
     parts += ["", "## Drawing and orbiting", ""]
     parts += [_render(results["render"]), "", _source(results["render"])] if "render" in results else [_missing("render")]
     parts += ["", "## Computing a figure", ""]

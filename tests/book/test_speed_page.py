@@ -15,7 +15,8 @@ from bench_results import record  # noqa: E402
 
 def test_sections_not_measured_name_their_command():
     md = render_results({})
-    for script in ("bench_page.py", "bench_render.py", "bench_engine.py", "bench_engine_browser.py", "bench_scene_bytes.py"):
+    for script in ("bench_page.py", "bench_render.py", "bench_engine.py", "bench_engine_browser.py", "bench_scene_bytes.py",
+                   "bench_playground.py"):
         assert f"{script}" in md and "--write" in md
 
 
@@ -50,6 +51,25 @@ def test_scene_bytes_reach_the_page(tmp_path):
                  "bench_scene_bytes.py --write"):
         assert text in md, text
     assert md.index("face values, float16") < md.index("exact values") < md.index("JSON header")   # largest first
+
+
+def test_playground_phases_reach_the_page(tmp_path):
+    f = tmp_path / "results.json"
+    phases = {"boot_start": 332, "python_ready": 2496, "py_eval": 15, "py_layout": 19, "py_values": 267, "py_link": 4,
+              "py_encode": 110, "extract": 2, "transfer": 2, "decode": 29, "build": 30, "draw": 27, "first_frame": 2950,
+              "colors_after": None}
+    record("playground", {"blog49": {"elements": 1146880, "runs": 5, **phases},
+                          "gpt2": {"elements": 18350080, "runs": 3, **phases, "py_values": 3747, "first_frame": 6685}},
+           command="bench_playground.py --write", path=f)
+    md = expand(f"{MARKER}\n", f)
+    for text in ("## Opening an mm link in the playground", "median of 3 visits",
+                 "| from navigation | the essay's attention layer (1,146,880 elements) | the same layer at GPT-2-small size (18,350,080 elements) |",
+                 "| **first frame of the link's figure** | 2.95 s | 6.68 s |", "| values | 267 ms | 3.75 s |",
+                 "| then in the page: out of the worker (copy, transfer) | 4 ms | 4 ms |",
+                 "| colours computed after the first frame | – | – |", "bench_playground.py --write"):
+        assert text in md, text
+    rows = ["| the page asks for Python |", "| Python ready (", "| decoding |", "| first draw |"]
+    assert [md.index(r) for r in rows] == sorted(md.index(r) for r in rows)   # in the order they happen
 
 
 def test_built_page_shows_the_results_file(built_site):
