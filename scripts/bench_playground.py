@@ -103,8 +103,11 @@ def one_run(browser, url: str, timeout_s: float) -> dict:
         page.goto(url, wait_until="commit")
         page.wait_for_function("() => window.mmAtlas && window.mmAtlas.cells.size > 0")  # a function: the CSP forbids eval
         cell = page.evaluate("[...window.mmAtlas.cells.keys()][0]")
-        page.wait_for_function("(n) => performance.getEntriesByName(n).length > 0", arg=f"mm:first-frame:{cell}")
+        page.wait_for_function("""([n, id]) => performance.getEntriesByName(n).length > 0
+            || document.querySelector(`[data-mm-cell="${id}"]`).dataset.state === 'error'""", arg=[f"mm:first-frame:{cell}", cell])
         state = page.get_attribute(f'[data-mm-cell="{cell}"]', "data-state")
+        if state == "error":
+            raise SystemExit(f"the link did not open: {page.text_content(f'[data-mm-cell=\"{cell}\"] [data-mm-status]')}")
         try:   # the colours deferred past the first frame (none for a small scene)
             page.wait_for_function("(n) => performance.getEntriesByName(n).length > 0", arg=f"mm:colors-done:{cell}",
                                    timeout=20_000)
