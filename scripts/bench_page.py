@@ -93,11 +93,12 @@ def measure(page, url: str, reload: bool, read_ms: int = 0) -> dict:
     page.wait_for_function("(n) => performance.getEntriesByName(n).length > 0", arg=f"mm:run-done:{cell}",
                            timeout=120_000)
     marks = page.evaluate("""([id]) => ({ready: performance.getEntriesByName('mm:python-ready')[0].startTime,
-        start: performance.getEntriesByName('mm:boot-start')[0].startTime,
+        start: performance.getEntriesByName('mm:boot-start')[0]?.startTime ?? null,
         done: performance.getEntriesByName('mm:run-done:' + id)[0].startTime,
         state: document.querySelector(`[data-mm-cell="${id}"]`).dataset.state,
         boot: mmAtlas.runtime.bootTimings})""", [cell])
-    return {"cell": cell, "first_frame": round(first_frame), "boot_start": round(marks["start"]),
+    return {"cell": cell, "first_frame": round(first_frame),
+            "boot_start": None if marks["start"] is None else round(marks["start"]),   # None: a build before the mark
             "python_ready": max(0, round(marks["ready"] - clicked)),   # 0: ready before the click
             "python_ready_since_nav": round(marks["ready"]),
             "run_done": round(marks["done"] - clicked), "state": marks["state"],
@@ -219,8 +220,9 @@ def main() -> int:
     medians = {}
     for kind, rs in rows.items():
         keys = ("first_frame", "boot_start", "python_ready", "python_ready_since_nav", "run_done")
-        med = medians[kind] = {k: statistics.median(r[k] for r in rs) for k in keys}
-        print(f"{kind:5s} " + "   ".join(f"{k} {med[k]:6.0f}" for k in keys))
+        med = medians[kind] = {k: statistics.median(v) if (v := [r[k] for r in rs if r[k] is not None]) else None
+                               for k in keys}
+        print(f"{kind:5s} " + "   ".join(f"{k} {str(med[k] if med[k] is None else round(med[k])):>6}" for k in keys))
     if a.write and not external and not (a.click_boot or a.read_ms or a.throttle):
         from bench_results import command_line, record
         inside = site.resolve().is_relative_to(REPO)   # a site built elsewhere: its path stays out of the file
