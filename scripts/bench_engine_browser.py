@@ -33,7 +33,11 @@ from bench_page import ARGS, CHROMIUM, serve  # noqa: E402  (same browser set-up
 
 # The benchmark module is sent as source: it lives in scripts/, not in the mmcore wheel the site ships.
 BENCH_SOURCE = (REPO / "scripts" / "engine_bench.py").read_text(encoding="utf-8")
-CODE = BENCH_SOURCE + "\nimport json\nprint(json.dumps(run_bench({which!r}, {repeats})))\n"
+
+
+def _code(which: str, repeats: int) -> str:
+    """The benchmark's source plus the call (no str.format: the source has braces of its own)."""
+    return BENCH_SOURCE + f"\nimport json\nprint(json.dumps(run_bench({which!r}, {int(repeats)})))\n"
 
 
 def in_browser(site: pathlib.Path, which: str, repeats: int) -> dict:
@@ -50,7 +54,7 @@ def in_browser(site: pathlib.Path, which: str, repeats: int) -> dict:
             cell_id = page.evaluate("[...window.mmAtlas.cells.keys()][0]")
             out = page.evaluate(
                 "async ([id, code]) => (await window.mmAtlas.runtime.run(id, code)).stdout",
-                [cell_id, CODE.format(which=which, repeats=repeats)])
+                [cell_id, _code(which, repeats)])
             browser.close()
     finally:
         server.shutdown()

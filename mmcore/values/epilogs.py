@@ -214,11 +214,32 @@ def _softmax_rows(x: np.ndarray, mask: np.ndarray | None, textbook: bool) -> np.
     if not textbook:
         np.maximum(rmax, 0.0, out=rmax)  # mm's row max starts at 0 (NaN still propagates)
     xd -= rmax
-    np.exp(xd, out=xd)
+    _exp_in_place(xd)
     xd /= xd.sum(axis=1, keepdims=True)
     if not textbook:
         xd[np.isnan(xd)] = 0.0
     return xd
+
+
+#: exp(x) is exactly +0.0 for x <= -746 (e^-746 = 1.0e-324, below half the smallest subnormal, 2.5e-324),
+#: in every libm and in numpy's own SIMD exp; numpy's SIMD exp is several times slower there (its
+#: underflow path), and attention logits over sqrt(k) are mostly that far below their row's maximum.
+_EXP_ZERO_BELOW = -746.0
+
+
+def _exp_in_place(x: np.ndarray) -> None:
+    """``np.exp(x, out=x)``, with the entries <= -746 (and -inf) set to 0.0 without calling exp when
+    they are most of the array (the same bits: exp gives +0.0 there)."""
+    live = ~(x <= _EXP_ZERO_BELOW)             # the larger entries and NaN: computed by exp
+    n_live = int(np.count_nonzero(live))
+    if n_live * 2 > x.size:
+        np.exp(x, out=x)
+        return
+    flat = x.reshape(-1)
+    keep = np.flatnonzero(live.reshape(-1))
+    values = np.exp(flat[keep])
+    flat.fill(0.0)
+    flat[keep] = values
 
 
 def _tril_mask(rows: slice, w: int) -> np.ndarray:

@@ -183,3 +183,34 @@ def test_gelu_far_tail_shortcut_gives_the_same_bits(scale):
         want = ((x * (1.0 + erf_as(x / math.sqrt(2)))) * 0.5).astype(np.float32)
     got = apply_epilog(x.copy(), "gelu", k=1)
     assert np.array_equal(got.view(np.uint32), want.view(np.uint32))
+
+
+def test_exp_is_zero_at_and_below_minus_746_so_softmax_may_skip_it():
+    """Softmax sets exp(x - max) to 0.0 without calling exp where x - max <= -746 (most attention
+    logits at GPT-2 size): that is what exp gives there (e^-746 is below half the smallest subnormal)."""
+    from mmcore.values.epilogs import _EXP_ZERO_BELOW, _exp_in_place
+    x = np.concatenate([np.linspace(-1e5, _EXP_ZERO_BELOW, 200_001), [-np.inf, -1e308]])
+    e = np.exp(x)
+    assert (e == 0).all() and not np.signbit(e).any()
+    rows = np.random.default_rng(3).standard_normal((50, 300)) * 900 - 800
+    rows[0, :3] = [np.nan, -np.inf, 0.0]
+    got = rows.copy()
+    with np.errstate(over="ignore"):
+        _exp_in_place(got)
+        assert np.array_equal(got, np.exp(rows), equal_nan=True)
+
+
+def test_softmax_skipping_underflowing_exps_gives_the_same_bits():
+    rng = np.random.default_rng(4)
+    for scale in (3.0, 900.0, 1e5):
+        acc = rng.standard_normal((96, 96)) * scale
+        for name in ("softmax", "softmax(tril(x/sqrt(k)))"):
+            got = apply_epilog(acc.copy(), name, k=64)
+            xd = (acc / (8.0 if "sqrt" in name else 1.0)).astype(np.float32).astype(np.float64)
+            if "tril" in name:
+                xd[np.triu(np.ones(xd.shape, bool), 1)] = -np.inf
+            xd -= np.maximum(xd.max(axis=1, keepdims=True), 0.0)
+            with np.errstate(all="ignore"):
+                e = np.exp(xd)
+                want = (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+            assert np.array_equal(got.view(np.uint32), want.view(np.uint32))
