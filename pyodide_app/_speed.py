@@ -67,11 +67,13 @@ _PLAYGROUND_ROWS = [
 
 
 def _playground(sec: dict) -> str:
-    d = sec["data"]
+    d = {w: r for w, r in sec["data"].items() if isinstance(r, dict)}
     names = {"blog49": "the essay's attention layer", "gpt2": "the same layer at GPT-2-small size"}
     runs = min(r.get("runs", 0) for r in d.values())
-    out = [f"The playground opening an mm link cold (fresh browser), median of {runs} visits; the phases after "
-           "\"Python ready\" are durations, the first three are times from navigation.", "",
+    load = sec["data"].get("load_average_before"), sec["data"].get("load_average_after")
+    loaded = f" (load average {load[0]} before, {load[1]} after)" if None not in load else ""
+    out = [f"The playground opening an mm link cold (fresh browser), median of {runs} visits{loaded}; the phases "
+           "after \"Python ready\" are durations, the first three are times from navigation.", "",
            "| from navigation | " + " | ".join(f"{names.get(w, w)} ({r['elements']:,} elements)" for w, r in d.items()) + " |",
            "| --- |" + " ---: |" * len(d)]
     for label, keys in _PLAYGROUND_ROWS:

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import pathlib
 import statistics
 import sys
@@ -143,6 +144,7 @@ def main() -> int:
             raise SystemExit(f"{s} is not a built site with a playground: build it first")
     from playwright.sync_api import sync_playwright
 
+    load_before = os.getloadavg()[0]   # the machine's load average, recorded with the medians
     servers = [serve(s) for s in sites]
     rows: dict = {(i, w): [] for i in range(len(sites)) for w in a.which}
     links = {w: link_for(w) for w in a.which}
@@ -172,7 +174,8 @@ def main() -> int:
         from bench_results import command_line, record
         inside = sites[0].resolve().is_relative_to(REPO)   # a site built elsewhere: its path stays out of the file
         cmd = command_line()
-        record("playground", result[0], command=cmd if inside else cmd.replace(str(a.site[0]), "<built site>"))
+        loads = {"load_average_before": round(load_before, 1), "load_average_after": round(os.getloadavg()[0], 1)}
+        record("playground", {**result[0], **loads}, command=cmd if inside else cmd.replace(str(a.site[0]), "<built site>"))
     return 0
 
 

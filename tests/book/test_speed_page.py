@@ -59,10 +59,11 @@ def test_playground_phases_reach_the_page(tmp_path):
               "py_encode": 110, "extract": 2, "transfer": 2, "decode": 29, "build": 30, "draw": 27, "first_frame": 2950,
               "colors_after": None}
     record("playground", {"blog49": {"elements": 1146880, "runs": 5, **phases},
-                          "gpt2": {"elements": 18350080, "runs": 3, **phases, "py_values": 3747, "first_frame": 6685}},
+                          "gpt2": {"elements": 18350080, "runs": 3, **phases, "py_values": 3747, "first_frame": 6685},
+                          "load_average_before": 1.5, "load_average_after": 2.25},
            command="bench_playground.py --write", path=f)
     md = expand(f"{MARKER}\n", f)
-    for text in ("## Opening an mm link in the playground", "median of 3 visits",
+    for text in ("## Opening an mm link in the playground", "median of 3 visits (load average 1.5 before, 2.25 after)",
                  "| from navigation | the essay's attention layer (1,146,880 elements) | the same layer at GPT-2-small size (18,350,080 elements) |",
                  "| **first frame of the link's figure** | 2.95 s | 6.68 s |", "| values | 267 ms | 3.75 s |",
                  "| then in the page: out of the worker (copy, transfer) | 4 ms | 4 ms |",
