@@ -14,6 +14,7 @@ Examples:
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -30,8 +31,15 @@ from mmcore.scene import Camera, Face, Node, Scene
 __all__ = ["layout", "abs_range"]
 
 
+def _round9(x: float) -> float:
+    """``np.round(x, 9) + 0.0`` of one float by numpy's own steps, rint(x·1e9) / 1e9, without a
+    numpy call per point (Python's integer ``round`` is round-half-even, like rint)."""
+    y = x * 1e9
+    return round(y) / 1e9 + 0.0 if math.isfinite(y) else float(np.round(x, 9))
+
+
 def _vec(a) -> tuple[float, float, float]:
-    return tuple(float(x) + 0.0 for x in np.round(np.asarray(a, dtype=float), 9))
+    return tuple(_round9(float(x)) for x in a)
 
 
 def layout(expr: Expr, *, compute_values: bool = True, **options: Any) -> Scene:
