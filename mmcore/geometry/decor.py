@@ -85,8 +85,11 @@ def _disp(face: Face) -> tuple[float, float]:
     return float(face.row_offsets[-1]), float(face.col_offsets[-1])
 
 
-def _local(node: Node, p) -> np.ndarray:
-    return np.asarray(node.origin) + np.asarray(p, dtype=float) @ np.asarray(node.axes)
+def _local(node: Node, p) -> tuple[float, float, float]:
+    """``origin + p @ axes``. A node's axes are a signed permutation (mm turns cubes by quarter turns
+    only), so each coordinate has one non-zero product, exact, and the sum's order cannot matter."""
+    (a, b, c), o = node.axes, node.origin
+    return tuple(o[j] + (p[0] * a[j] + p[1] * b[j] + p[2] * c[j]) for j in range(3))
 
 
 def _outward(face: Face, owner: Node | None) -> tuple[float, float, float]:
@@ -94,8 +97,9 @@ def _outward(face: Face, owner: Node | None) -> tuple[float, float, float]:
     if owner is None:
         return n
     h, w = _disp(face)
-    centre = _local(owner, np.asarray(owner.extent) / 2)
-    return n if np.dot(_at(face, h / 2, w / 2) - centre, n) >= 0 else _neg3(n)
+    centre = _local(owner, tuple(e / 2 for e in owner.extent))
+    d = [x - y for x, y in zip(_at3(face, h / 2, w / 2), centre)]
+    return n if d[0] * n[0] + d[1] * n[1] + d[2] * n[2] >= 0 else _neg3(n)
 
 
 def _oriented(right, up, outward):
