@@ -4,9 +4,9 @@ The page's Markdown holds the marker ``<!-- mm:bench-results -->``; the hook rep
 tables below. Every number comes from the results file that ``scripts/bench_*.py --write`` writes;
 a section not measured yet says which command measures it.
 
-Example:
-    >>> md = render_results({})
-    >>> "bench_page.py --write" in md
+Examples:
+    >>> md = render_results({})            # nothing measured yet: each section names its command
+    >>> "scripts/bench_page.py --runs 5 --write" in md
     True
 """
 
