@@ -155,11 +155,15 @@ def erf_exact(x: np.ndarray) -> np.ndarray:
     return 1.0 - erfc_cheb(x)
 
 
-def _pointwise(x: np.ndarray, name: str, k: int, textbook: bool, scratch: list | None = None) -> np.ndarray:
+def _pointwise(x: np.ndarray, name: str, k: int, textbook: bool, scratch: list | None = None,
+               no_nan: bool = False) -> np.ndarray:
     """The pointwise part of epilog ``name`` on float64 ``x``, in place (returns ``x``).
 
     ``scratch``: float64 buffers of at least ``x.size`` elements, reused from chunk to chunk (fresh
-    temporaries of a chunk's size cost more than the arithmetic: allocation and page faults)."""
+    temporaries of a chunk's size cost more than the arithmetic: allocation and page faults).
+    ``no_nan``: ``x`` holds no NaN (mm's matmul turned them into 0), which lets GELU take the sign
+    as ±1 by copysign: np.sign's 0 at x = ±0 only changes 1 + erf there from 1 to 1 ± (1 - y) > 0,
+    and x times either is the same ±0 (with a NaN, which NaN comes out could differ)."""
     if name == "relu":
         return np.maximum(x, 0.0, out=x)
     if name == "gelu":
@@ -169,7 +173,7 @@ def _pointwise(x: np.ndarray, name: str, k: int, textbook: bool, scratch: list |
             return x
         zb, sb, eb, yb = (b[:x.size].reshape(x.shape) for b in scratch) if scratch else (None,) * 4
         z = np.divide(x, _SQRT2, out=zb)
-        sign = np.sign(z, out=sb)
+        sign = np.copysign(1.0, z, out=sb) if no_nan else np.sign(z, out=sb)   # np.sign is slow
         np.abs(z, out=z)
         y = _one_minus_erf_tail(z, (eb, yb))    # erf(x/√2) = sign·(1 - y), as mm writes it
         y *= sign
@@ -312,7 +316,7 @@ def apply_epilog(acc: np.ndarray, name: str, k: int, *, textbook: bool = False,
             chunk = acc[rows] if scratch else np.array(acc[rows], dtype=np.float64)
             if nan_to_zero:
                 np.copyto(chunk, 0.0, where=np.isnan(chunk))
-            x[rows] = _pointwise(chunk, name, k, textbook, buffers)
+            x[rows] = _pointwise(chunk, name, k, textbook, buffers, no_nan=nan_to_zero)
         if name in _SOFTMAX or name in _SOFTMAX_TRIL:
             tril = name in _SOFTMAX_TRIL
             out = np.empty_like(x)

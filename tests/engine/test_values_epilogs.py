@@ -183,6 +183,8 @@ def test_gelu_far_tail_shortcut_gives_the_same_bits(scale):
         want = ((x * (1.0 + erf_as(x / math.sqrt(2)))) * 0.5).astype(np.float32)
     got = apply_epilog(x.copy(), "gelu", k=1)
     assert np.array_equal(got.view(np.uint32), want.view(np.uint32))
+    got = apply_epilog(x.copy(), "gelu", k=1, nan_to_zero=True)      # no NaN: the sign by copysign
+    assert np.array_equal(got.view(np.uint32), want.view(np.uint32))
 
 
 def test_exp_is_zero_at_and_below_minus_746_so_softmax_may_skip_it():
