@@ -1,15 +1,17 @@
 // numpy and mmcore for the worker without Pyodide's Python-side unzip: the site ships their wheels' files in one
 // gzip stream (pyodide_app/_assets.py `pack_packages`, named by `mm-packages.json` beside Pyodide). The worker
-// downloads and inflates it with the browser's native DecompressionStream while the interpreter starts, then
-// writes the files into site-packages and loads numpy's shared libraries with Pyodide's own loader. Pyodide's
-// loadPackage unzips in Python after the interpreter is up (~0.3 s of the boot on the project's machine).
-// Anything missing or unexpected (no manifest, as with the plugin's `pyodide` URL option; a 404; a format this
-// code does not know) makes `fetchPackages` resolve to null, and the worker uses loadPackage instead.
+// downloads it while the interpreter starts, inflates it with the browser's native DecompressionStream once the
+// interpreter is up (inflating during the start slowed the start more than it saved: one thread), writes the
+// files into site-packages and loads numpy's shared libraries with Pyodide's own loader. Pyodide's loadPackage
+// unzips in Python instead (~0.3 s of the boot on the project's machine). Anything missing or unexpected (no
+// manifest, as with the plugin's `pyodide` URL option; a 404; a format this code does not know) gives null,
+// and the worker uses loadPackage.
 //
 // Example (in the worker):
-//   const bundle = fetchPackages(indexURL);             // at once: no interpreter needed
+//   const download = downloadPackages(indexURL);        // at once: no interpreter needed
 //   const py = await loadPyodide({ indexURL });
-//   const packs = await bundle;
+//   const gz = await download;
+//   const packs = gz && await inflatePackages(gz);
 //   if (packs && canInstall(py)) await installPackages(py, packs); else await py.loadPackage("mmcore");
 
 /**
@@ -17,21 +19,34 @@
  */
 
 /**
- * Download and inflate the site's package bundle; resolves to its packages in install order, or null (never
- * rejects). The manifest is revalidated (`no-cache`): it names a content-hashed bundle, so a rebuilt site is
- * never mixed with an older one.
- * @param {string} indexURL @returns {Promise<Package[] | null>}
+ * Download the site's package bundle (still compressed); resolves to its bytes, or null (never rejects). The
+ * manifest is revalidated (`no-cache`): it names a content-hashed bundle, so a rebuilt site is never mixed with
+ * an older one.
+ * @param {string} indexURL @returns {Promise<ArrayBuffer | null>}
  */
-export async function fetchPackages(indexURL) {
+export async function downloadPackages(indexURL) {
   try {
     const res = await fetch(indexURL + "mm-packages.json", { cache: "no-cache" });
     if (!res.ok) return null;
     const { bundle } = await res.json();
     if (typeof bundle !== "string" || !/^mm-packages-[0-9a-f]+\.bin\.gz$/.test(bundle)) return null;
     const body = await fetch(indexURL + bundle);
-    if (!body.ok || !body.body) return null;
-    const raw = await new Response(body.body.pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
-    return readBundle(new Uint8Array(raw));
+    return body.ok ? await body.arrayBuffer() : null;
+  } catch (err) {
+    console.warn("mm: numpy and mmcore through loadPackage:", err);
+    return null;
+  }
+}
+
+/**
+ * Inflate a downloaded bundle (one native DecompressionStream) into its packages, in install order; null when
+ * it cannot be read (never rejects).
+ * @param {ArrayBuffer} gz @returns {Promise<Package[] | null>}
+ */
+export async function inflatePackages(gz) {
+  try {
+    const stream = new Blob([gz]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return readBundle(new Uint8Array(await new Response(stream).arrayBuffer()));
   } catch (err) {
     console.warn("mm: numpy and mmcore through loadPackage:", err);
     return null;

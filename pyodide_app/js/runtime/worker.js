@@ -12,7 +12,7 @@
 //   w.postMessage({ type: "init" });
 //   w.postMessage({ type: "run", id: 1, cellId: "demo-1", code: "A = mmcore.matrix('A', 4, 4)\nA @ A" });
 
-import { canInstall, fetchPackages, installPackages } from "./packages.js";
+import { canInstall, downloadPackages, inflatePackages, installPackages } from "./packages.js";
 import { RUN_HELPER } from "./run-helper.js";
 
 const PYODIDE_VERSION = "0.27.7";
@@ -43,8 +43,8 @@ const progress = (stage, detail) => postMessage({ type: "progress", stage, detai
 async function boot() {
   const timings = {};
   let t = now();
-  // numpy's and mmcore's files download and inflate (natively) while the interpreter starts (packages.js)
-  const bundle = fetchPackages(indexURL);
+  // numpy's and mmcore's files download while the interpreter starts (packages.js)
+  const download = downloadPackages(indexURL);
   progress("runtime", "Downloading the Python runtime");
   const { loadPyodide } = await import(/* @vite-ignore */ indexURL + "pyodide.mjs");
   timings.import_pyodide_mjs = now() - t;
@@ -61,8 +61,9 @@ async function boot() {
   timings.load_pyodide = now() - t;
   t = now();
   progress("packages", "Loading numpy and mmcore");
-  const packs = await bundle;
-  timings.packages_wait = now() - t;   // the bundle was still downloading or inflating this long
+  const gz = await download;
+  timings.packages_wait = now() - t;   // the bundle was still downloading this long
+  const packs = gz && (await inflatePackages(gz));
   if (packs && canInstall(py)) {
     await installPackages(py, packs);
     timings.packages_bundled = 1;   // from the site's bundle (0: Pyodide's loadPackage)
