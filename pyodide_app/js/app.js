@@ -5,8 +5,8 @@
 //
 // This entry is small on purpose (esbuild code splitting, scripts/build_js.mjs): the cell and the renderer
 // (three.js) are imported only when a page has cells, and the editor (CodeMirror, cell/editor.js) only when
-// the reader starts editing. On a page with cells, Python starts booting in the worker as soon as this entry
-// sees them (on a fast connection; see bootInBackground), so a first Run rarely waits for the boot.
+// the reader starts editing. On a page with cells, Python starts booting in the worker as soon as the first
+// prebuilt figure has drawn (on a fast connection; see bootInBackground), so a first Run rarely waits for it.
 //
 // For tests and tools: `window.mmAtlas = {runtime, cells, mountAll}` (cells: Map of cell id -> cell;
 // `mountAll()` returns a promise that resolves once the page's cells are mounted).
@@ -69,9 +69,11 @@ async function mountAll() {
 }
 
 /**
- * Boot Python in the background on a page with cells, as soon as this bundle sees them (before the cell and
- * renderer chunk loads): the worker downloads and starts Python on its own thread while the figures load and
- * draw, so a Run rarely waits. Only on a fast connection (Network Information `effectiveType` "4g", or no such
+ * Boot Python in the background on a page with cells, as soon as the first prebuilt figure has drawn (at once
+ * on a page without one): the worker downloads and starts Python on its own thread while the reader looks at
+ * the figure, so a Run rarely waits. Started earlier, at page open, the boot competed with that first paint on
+ * a 2-core machine (first frame +80 ms cold, +185 ms warm) and made Python ready only 50-100 ms sooner (A/B,
+ * scripts/bench_page.py, 5 runs each). Only on a fast connection (Network Information `effectiveType` "4g", or no such
  * API); on a slower one, or with Save-Data, the boot waits until the page has loaded and the main thread is
  * idle, so the figures' bytes come first (with Save-Data: no background boot at all; Python starts on edit,
  * hover or Run). In a browser driven by automation (navigator.webdriver: crawlers, tests) there is no
@@ -89,7 +91,7 @@ function bootInBackground(mine) {
   const conn = nav.connection;
   if (conn?.saveData) return;
   if (!conn || !conn.effectiveType || conn.effectiveType === "4g") {
-    runtime.boot();
+    afterFirstPaint(mine, () => runtime.boot());
     return;
   }
   const loaded = document.readyState === "complete"
@@ -98,6 +100,31 @@ function bootInBackground(mine) {
   loaded.then(() => {
     if (mine === generation) runtime.prewarm();   // requestIdleCallback inside
   });
+}
+
+/**
+ * Run `fn` once the page's first prebuilt figure has drawn (an `mm:first-frame:` mark): on a 2-core machine a
+ * boot started earlier competes with that first paint. A page with no prebuilt figure runs it at once; if no
+ * figure has drawn 2 s after the page loaded (a broken scene, no WebGL), it runs then.
+ */
+function afterFirstPaint(mine, fn) {
+  let done = false;
+  let observer = null;
+  const go = () => {
+    if (done || mine !== generation) return;
+    done = true;
+    observer?.disconnect();
+    fn();
+  };
+  const drawn = (entries) => entries.some((m) => m.name.startsWith("mm:first-frame:"));
+  if (!document.querySelector("[data-mm-cell][data-scene]") || drawn(performance.getEntriesByType("mark"))) return go();
+  if (typeof PerformanceObserver === "function") {
+    observer = new PerformanceObserver((list) => { if (drawn(list.getEntries())) go(); });
+    observer.observe({ type: "mark" });
+  }
+  const later = () => setTimeout(go, 2000);
+  if (document.readyState === "complete") later();
+  else window.addEventListener("load", later, { once: true });
 }
 
 /** The page is the playground with an mm link in its query (`?mm=`): it will run the link as soon as it mounts. */
