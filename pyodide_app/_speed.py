@@ -105,7 +105,7 @@ def _engine(sec: dict, browser: dict | None) -> str:
            "| --- | ---: | ---: | ---: | ---: |"]
     for which, r in sec["data"].items():
         out.append(f"| `{which}` | {r['elements']:,} | {_ms(r['median_s'] * 1000)} | "
-                   f"{_ms(r['numpy_f64_matmuls_s'] * 1000)} | {r['ratio_vs_f64']:.1f}× |")
+                   f"{_ms(r['numpy_f64_matmuls_s'] * 1000)} | {r['ratio_vs_f64']:.2f}× |")
     if browser:
         c, p = browser["data"]["cpython"], browser["data"]["pyodide"]
         out += ["", f"In the browser (Pyodide, WebAssembly, no BLAS) the `{p['which']}` build takes "
