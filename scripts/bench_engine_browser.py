@@ -16,10 +16,7 @@ import argparse
 import json
 import os
 import pathlib
-import shutil
-import subprocess
 import sys
-import tempfile
 
 # One BLAS thread, as in scripts/bench_engine.py (and as Pyodide has): OpenBLAS's spinning threads
 # make CPython's wall times erratic on a shared machine.
@@ -61,42 +58,13 @@ def in_browser(site: pathlib.Path, which: str, repeats: int) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
-NODE = r'''
-const path = require("path"), fs = require("fs");
-const [dist, src, benchFile, which, repeats] = process.argv.slice(2);
-const { loadPyodide } = require(path.join(dist, "pyodide.js"));
-(async () => {
-  const py = await loadPyodide({ indexURL: dist + "/", stdout: (s) => console.log(s), stderr: () => {} });
-  await py.loadPackage("numpy", { messageCallback: () => {} });
-  const root = "/home/pyodide/mmcore";
-  const walk = (dir, rel) => {
-    py.FS.mkdirTree(root + rel);
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) { if (e.name !== "__pycache__") walk(p, rel + "/" + e.name); }
-      else if (/\.(py|npz|json)$/.test(e.name)) py.FS.writeFile(root + rel + "/" + e.name, fs.readFileSync(p));
-    }
-  };
-  walk(src, "");
-  py.globals.set("_cpu", () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; });
-  py.runPython("import sys, time; sys.path.insert(0, '/home/pyodide'); time.process_time = _cpu");
-  py.FS.writeFile("/home/pyodide/engine_bench.py", fs.readFileSync(benchFile));
-  py.runPython(`import json\nfrom engine_bench import run_bench\nprint(json.dumps(run_bench(${JSON.stringify(which)}, ${repeats})))`);
-})().catch((e) => { console.error(e); process.exit(2); });
-'''
-
-
 def in_node(dist: pathlib.Path, which: str, repeats: int) -> dict:
     """``run_bench`` in Pyodide under Node, the engine's source from this checkout; CPU times are real."""
-    with tempfile.TemporaryDirectory() as tmp:
-        work = pathlib.Path(tmp)
-        shutil.copytree(dist.resolve(), work / "dist")
-        (work / "dist" / "package.json").write_text('{"type": "commonjs"}')
-        (work / "run.cjs").write_text(NODE)
-        done = subprocess.run(["node", str(work / "run.cjs"), str(work / "dist"), str(REPO / "mmcore"),
-                               str(REPO / "scripts" / "engine_bench.py"), which,
-                               str(repeats)], capture_output=True, text=True, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    from pyodide_node import run_in_node
+
+    program = f"import json\nfrom engine_bench import run_bench\nprint(json.dumps(run_bench({which!r}, {repeats})))\n"
+    out = run_in_node(dist, program, files=[REPO / "scripts" / "engine_bench.py"])
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def _command(args) -> str:

@@ -26,7 +26,6 @@ import collections
 import json
 import pathlib
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -90,10 +89,7 @@ def page_bytes(page: pathlib.Path) -> dict:
 TIMING = r"""
 import json, pathlib, statistics, sys, time
 from mmcore.scene import Scene
-try:
-    from js import cpuSeconds as _cpu        # Pyodide in Node: the process's CPU time
-except ImportError:
-    _cpu = time.process_time
+_cpu = time.process_time                   # in Pyodide under Node: the process's CPU time (pyodide_node)
 
 def encode_times(path, repeats):
     scene = Scene.from_bytes(pathlib.Path(path).read_bytes())
@@ -108,32 +104,6 @@ def encode_times(path, repeats):
 RESULT = {w: encode_times(f"{w}.mmscene", REPEATS) for w in SIZES_TO_RUN}
 print(json.dumps(RESULT))
 """
-
-NODE = r"""
-const path = require("path"), fs = require("fs");
-const [dist, src, work] = process.argv.slice(2);
-const { loadPyodide } = require(path.join(dist, "pyodide.js"));
-globalThis.cpuSeconds = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
-(async () => {
-  const py = await loadPyodide({ indexURL: dist + "/", stdout: (s) => console.log(s), stderr: (s) => console.error(s) });
-  await py.loadPackage("numpy", { messageCallback: () => {} });
-  const copy = (dir, to) => {
-    py.FS.mkdirTree(to);
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) { if (e.name !== "__pycache__") copy(p, to + "/" + e.name); }
-      else if (/\.(py|npz|json|mmscene)$/.test(e.name)) py.FS.writeFile(to + "/" + e.name, fs.readFileSync(p));
-    }
-  };
-  copy(src, "/home/pyodide/mmcore");
-  for (const name of fs.readdirSync(work)) {
-    if (name.endsWith(".mmscene")) py.FS.writeFile("/home/pyodide/" + name, fs.readFileSync(path.join(work, name)));
-  }
-  py.runPython("import os, sys; sys.path.insert(0, '/home/pyodide'); os.chdir('/home/pyodide')");
-  py.runPython(fs.readFileSync(path.join(work, "timing.py"), "utf8"));
-})().catch((e) => { console.error(e); process.exit(2); });
-"""
-
 
 def write_inputs(sizes: list[str], work: pathlib.Path) -> None:
     """``<size>.mmscene`` in ``work`` for each size: the layer's scene with every value computed, all
@@ -175,17 +145,14 @@ def encode_times(sizes: list[str], repeats: int, dist: pathlib.Path | None, engi
             raise SystemExit(f"CPython run failed:\n{done.stderr[-3000:]}")
         out["encode_cpython"] = json.loads(done.stdout.strip().splitlines()[-1])
         if dist is not None:
-            if not (dist / "pyodide.js").exists():
-                raise SystemExit(f"no Pyodide index at {dist}: run python scripts/build_pyodide.py first")
-            (work / "run.cjs").write_text(NODE)
-            copy = work / "dist"        # Node reads the index as CommonJS only under a package.json saying so
-            shutil.copytree(dist.resolve(), copy)
-            (copy / "package.json").write_text('{"type": "commonjs"}')
-            done = subprocess.run(["node", str(work / "run.cjs"), str(copy), str(engine / "mmcore"), str(work)],
-                                  capture_output=True, text=True)
-            if done.returncode:
-                raise SystemExit(f"Pyodide run failed:\n{done.stderr[-3000:]}")
-            out["encode_pyodide"] = json.loads(done.stdout.strip().splitlines()[-1])
+            from pyodide_node import run_in_node
+
+            try:
+                stdout = run_in_node(dist, _timing_source(sizes, repeats),
+                                     files=[work / f"{w}.mmscene" for w in sizes], mmcore_dir=engine / "mmcore")
+            except RuntimeError as err:
+                raise SystemExit(str(err)) from None
+            out["encode_pyodide"] = json.loads(stdout.strip().splitlines()[-1])
     return out
 
 

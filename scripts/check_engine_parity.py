@@ -50,32 +50,6 @@ def scenes():
 print(json.dumps({name: hashlib.sha256(s.to_bytes()).hexdigest()[:16] for name, s in scenes()}))
 '''
 
-NODE = r'''
-const path = require("path"), fs = require("fs");
-const [dist, src, work] = process.argv.slice(2);
-const { loadPyodide } = require(path.join(dist, "pyodide.js"));
-(async () => {
-  const py = await loadPyodide({ indexURL: dist + "/", stdout: (s) => console.log(s), stderr: () => {} });
-  await py.loadPackage("numpy", { messageCallback: () => {} });
-  const root = "/home/pyodide/mmcore";
-  const walk = (dir, rel) => {
-    py.FS.mkdirTree(root + rel);
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) { if (e.name !== "__pycache__") walk(p, rel + "/" + e.name); }
-      else if (/\.(py|npz|json)$/.test(e.name)) py.FS.writeFile(root + rel + "/" + e.name, fs.readFileSync(p));
-    }
-  };
-  walk(src, "");
-  py.FS.writeFile("/home/pyodide/engine_bench.py", fs.readFileSync(path.join(work, "engine_bench.py")));
-  if (fs.existsSync(path.join(work, "cases.json")))
-    py.FS.writeFile("/home/pyodide/cases.json", fs.readFileSync(path.join(work, "cases.json")));
-  py.runPython("import os, sys; sys.path.insert(0, '/home/pyodide'); os.chdir('/home/pyodide')");
-  py.runPython(fs.readFileSync(path.join(work, "scenes.py"), "utf8"));
-})().catch((e) => { console.error(e); process.exit(2); });
-'''
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dist", type=pathlib.Path, default=REPO / ".cache" / "pyodide" / "dist" / "0.27.7")
@@ -83,25 +57,21 @@ def main() -> int:
     if not (args.dist / "pyodide.js").exists():
         print(f"no Pyodide index at {args.dist}: run python scripts/build_pyodide.py first", file=sys.stderr)
         return 2
+    from pyodide_node import run_in_node
+
     with tempfile.TemporaryDirectory() as tmp:
         work = pathlib.Path(tmp)
         (work / "scenes.py").write_text(SCENES)
-        (work / "run.cjs").write_text(NODE)
         shutil.copy(REPO / "scripts" / "engine_bench.py", work)   # the essay's layer, beside the scenes
         if CASES.exists():
             cases = [{"id": c["id"], "url": c["url"]} for c in json.loads(CASES.read_text()) if c["id"] in CASE_IDS]
             (work / "cases.json").write_text(json.dumps(cases))
-        # Node reads the index's .js files as CommonJS only under a package.json saying so (the
-        # repository's own says "type": "module", and the built index has none): run a copy.
-        dist = work / "dist"
-        shutil.copytree(args.dist.resolve(), dist)
-        (dist / "package.json").write_text('{"type": "commonjs"}')
         cpy = subprocess.run([sys.executable, str(work / "scenes.py")], cwd=work, capture_output=True, text=True,
                              env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}, check=True)
-        pyo = subprocess.run(["node", str(work / "run.cjs"), str(dist), str(REPO / "mmcore"), str(work)],
-                             capture_output=True, text=True, check=True)
+        inputs = [work / "engine_bench.py"] + ([work / "cases.json"] if CASES.exists() else [])
+        pyodide_out = run_in_node(args.dist, SCENES, files=inputs)
     ours = json.loads(cpy.stdout.strip().splitlines()[-1])
-    theirs = json.loads(pyo.stdout.strip().splitlines()[-1])
+    theirs = json.loads(pyodide_out.strip().splitlines()[-1])
     bad = 0
     for name in ours:
         same = ours[name] == theirs.get(name)
