@@ -158,3 +158,21 @@ def _no_external_requests(request, external_requests):
     yield
     if "page" in request.fixturenames or "context" in request.fixturenames:
         assert external_requests[before:] == [], f"requests left the machine: {external_requests[before:]}"
+
+
+@pytest.fixture
+def loads(browser, external_requests):
+    """A fresh browser context recording the JS it loads (tests/e2e/_loads.py ``Loads``)."""
+    from tests.e2e._loads import Loads
+
+    lo = Loads(browser, external_requests)
+    yield lo
+    lo.close()
+
+
+@pytest.fixture(scope="module")
+def pages(built_site):
+    """(a page without cells, a page whose first cell has a prebuilt figure), as paths under the site root."""
+    from tests.e2e._loads import _pages
+
+    return _pages(pathlib.Path(built_site))

@@ -17,7 +17,7 @@ import pytest
 
 from pyodide_app._assets import PACKAGES_MANIFEST, PYODIDE_VERSION, pack_packages, write_packages
 from tests.e2e.test_boot_page import READER, _boot_count
-from tests.e2e.test_js_split import Loads, _pages
+from tests.e2e._loads import _pages
 
 BOOTED = "() => performance.getEntriesByName('mm:python-ready').length > 0"
 RUN = """async () => (await mmAtlas.runtime.run('x',
@@ -87,13 +87,12 @@ def test_no_bundle_without_the_packages_in_the_lock(tmp_path):
 
 
 @pytest.fixture
-def loads(browser, external_requests):
-    lo = Loads(browser, external_requests)
-    lo.requests = []
-    lo.ctx.on("request", lambda r: lo.requests.append(r.url))
-    lo.ctx.add_init_script(READER)
-    yield lo
-    lo.close()
+def loads(loads):
+    """conftest's ``loads``, also recording every request, with the reader's background boot."""
+    loads.requests = []
+    loads.ctx.on("request", lambda r: loads.requests.append(r.url))
+    loads.ctx.add_init_script(READER)
+    return loads
 
 
 @pytest.fixture(scope="module")

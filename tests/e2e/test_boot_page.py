@@ -8,12 +8,6 @@ Under automation (navigator.webdriver) app.js only boots in the background when 
 
 from __future__ import annotations
 
-import pathlib
-
-import pytest
-
-from tests.e2e.test_js_split import Loads, _pages
-
 READER = "try { localStorage.setItem('mm:boot', 'reader'); } catch (e) {}"
 # requestIdleCallback that only runs when the test says so (window.__idle()), to see what waits for it
 HELD_IDLE = """window.__idleHeld = []; window.requestIdleCallback = (fn) => { window.__idleHeld.push(fn); return 1; };
@@ -25,18 +19,6 @@ def _connection(effective_type: str, save_data: bool = False) -> str:
     return ("Object.defineProperty(Navigator.prototype, 'connection', { configurable: true, get: () => ("
             f"{{ effectiveType: '{effective_type}', saveData: {'true' if save_data else 'false'}, "
             "addEventListener() {}, removeEventListener() {} }) });")
-
-
-@pytest.fixture
-def loads(browser, external_requests):
-    lo = Loads(browser, external_requests)
-    yield lo
-    lo.close()
-
-
-@pytest.fixture(scope="module")
-def pages(built_site):
-    return _pages(pathlib.Path(built_site))
 
 
 def _pyodide_requests(loads) -> list[str]:
