@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pathlib
 
-from tests.e2e.conftest import LOOPBACK
+from tests.e2e.conftest import loopback_context
 
 
 def _pages(site: pathlib.Path) -> tuple[str, str]:
@@ -33,17 +33,7 @@ class Loads:
     """A fresh context whose page records every JS response under assets/mm/ (url -> body)."""
 
     def __init__(self, browser, external_requests):
-        self.ctx = browser.new_context(viewport={"width": 1100, "height": 900})
-        self.ctx.set_default_timeout(60_000)
-
-        def route(r):
-            if r.request.url.startswith(LOOPBACK):
-                r.continue_()
-            else:
-                external_requests.append(r.request.url)
-                r.abort()
-
-        self.ctx.route("**/*", route)
+        self.ctx = loopback_context(browser, external_requests)
         self.js: dict[str, bytes] = {}
         self.errors: list[str] = []
         self.page = self.ctx.new_page()

@@ -124,8 +124,9 @@ def external_requests():
     return []
 
 
-@pytest.fixture(scope="session")
-def context(browser, external_requests):
+def loopback_context(browser, external_requests: list):
+    """A new browser context (1100×900, 60 s timeouts) whose requests leave only for the local server; any
+    other URL is aborted and recorded in ``external_requests``."""
     ctx = browser.new_context(viewport={"width": 1100, "height": 900})
 
     def route(r):
@@ -137,6 +138,12 @@ def context(browser, external_requests):
 
     ctx.route("**/*", route)
     ctx.set_default_timeout(60_000)
+    return ctx
+
+
+@pytest.fixture(scope="session")
+def context(browser, external_requests):
+    ctx = loopback_context(browser, external_requests)
     yield ctx
     ctx.close()
 
