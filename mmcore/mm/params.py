@@ -48,26 +48,22 @@ def _dict(d: Any, path: str) -> dict:
 
 
 def _pos_int(d: dict, key: str, path: str, default: int, lo: int = 1) -> int:
-    v = _get(d, key, path, default)
-    if isinstance(v, str):
-        try:
-            v = float(v)
-        except ValueError:
-            raise _fail(f"{path}.{key}", "a positive integer", d[key]) from None
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v != int(v) or v < lo:
+    v = _num(d, key, path, default, expected="a positive integer")
+    if v != int(v) or v < lo:
         raise _fail(f"{path}.{key}", "a positive integer", d[key])
     return int(v)
 
 
-def _num(d: dict, key: str, path: str, default: float) -> float:
+def _num(d: dict, key: str, path: str, default: float, expected: str = "a number") -> float:
+    """``d[key]`` (or ``default``) as a finite number; numeric strings are read as mm does."""
     v = _get(d, key, path, default)
     if isinstance(v, str):
         try:
             v = float(v)
         except ValueError:
-            raise _fail(f"{path}.{key}", "a number", d[key]) from None
+            raise _fail(f"{path}.{key}", expected, d[key]) from None
     if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-        raise _fail(f"{path}.{key}", "a number", d[key])
+        raise _fail(f"{path}.{key}", expected, d[key])
     return v
 
 
