@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mmcore.values.epilogs import matmul_in_order
+from mmcore.values.inorder import matmul_in_order
 
 
 def _in_order(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -70,22 +70,22 @@ def test_one_column_and_other_dtypes_fall_back_to_matmul():
 
 def test_large_products_run_in_blocks_of_rows_with_the_same_bits(monkeypatch):
     """einsum's iterator size i·k·j is a 32-bit number in Pyodide: big products go a few rows at a time."""
-    import mmcore.values.epilogs as epilogs
+    import mmcore.values.inorder as inorder
     rng = np.random.default_rng(5)
     a, b = _cancelling(rng, 11, 11), _cancelling(rng, 11, 7)
-    monkeypatch.setattr(epilogs, "_ITER_BUDGET", 3 * 11 * 7)       # 3 rows per block, then 2
+    monkeypatch.setattr(inorder, "_ITER_BUDGET", 3 * 11 * 7)       # 3 rows per block, then 2
     got = matmul_in_order(a, b)
     assert np.array_equal(got.view(np.int64), _in_order(a, b).view(np.int64))
-    monkeypatch.setattr(epilogs, "_ITER_BUDGET", 10)                 # not one row: numpy's own loop
+    monkeypatch.setattr(inorder, "_ITER_BUDGET", 10)                 # not one row: numpy's own loop
     assert np.array_equal(matmul_in_order(a, b), a @ b)
 
 
 @pytest.mark.parametrize("j", [9, 10, 13])
 def test_wide_results_run_in_tiles_of_columns_with_the_same_bits(monkeypatch, j):
-    import mmcore.values.epilogs as epilogs
+    import mmcore.values.inorder as inorder
     rng = np.random.default_rng(j)
     a, b = _cancelling(rng, 6, 20), _cancelling(rng, 20, j)
-    monkeypatch.setattr(epilogs, "_WIDE", 8)
-    monkeypatch.setattr(epilogs, "_TILE", 4)                         # 3 or 4 tiles of 3 or 4 columns
+    monkeypatch.setattr(inorder, "_WIDE", 8)
+    monkeypatch.setattr(inorder, "_TILE", 4)                         # 3 or 4 tiles of 3 or 4 columns
     got = matmul_in_order(a, b)
     assert np.array_equal(got.view(np.int64), _in_order(a, b).view(np.int64))
