@@ -2,12 +2,19 @@
 the breakdown read from the runtime's performance marks.
 
 usage: .venv/bin/python scripts/bench_playground.py [--site site] [--site other-site ...] [--which blog49 gpt2]
-           [--runs 3] [--write]
+           [--essay-link] [--book-link CELL_ID ...] [--runs 3] [--write]
 
 The links are the essay's attention layer (``scripts/engine_bench.py``: ``attention_layer(*SIZES[which])``
 through ``mmcore.to_mm``): ``blog49`` (1.15 M elements) and ``gpt2`` (GPT-2-small size, 18.35 M). Each run is
 a fresh browser context (empty HTTP cache and storage) opening ``playground/?mm=<link>``. With several
 ``--site``s the runs alternate between them (an A/B on the same machine at the same time).
+
+Added rows (the rows above measure the same as without them): ``--essay-link`` also opens the essay's own
+URL of each ``--which`` that is an essay case (``blog49-essay``, from ``shared/reference/mm_blog_cases.json`` beside the
+clone); ``--book-link ID`` opens the mm link that the book's figure ``ID`` carries (read from the first site's
+``ID.mmscene``; row ``book-ID``: the playground paints the book's prebuilt figure while Python boots when the
+build's ``links.json`` lists it) and the same link with the gap one larger (row ``book-ID-changed``: the same
+elements, a different figure, so the normal path).
 
 Phases (ms; the marks are ``mm:<name>:<cell>`` unless said, see pyodide_app/README.md):
     boot_start     navigation -> ``mm:boot-start`` (the page creates the worker; else the worker script's request)
@@ -95,6 +102,42 @@ def link_for(which: str) -> tuple[str, int]:
     return mmcore.to_mm(expr), figure_size(expr)[0]
 
 
+def essay_link_for(which: str) -> tuple[str, int]:
+    """The essay's own mm URL of the case ``which`` (e.g. blog49) and its element count."""
+    import mmcore
+    from mmcore.geometry.limits import figure_size
+
+    cases_file = REPO.parent / "shared" / "reference" / "mm_blog_cases.json"
+    if not cases_file.is_file():
+        raise SystemExit(f"--essay-link needs the essay's cases: {cases_file.name} not found beside the clone")
+    cases = {c["id"]: c for c in json.loads(cases_file.read_text(encoding="utf-8"))}
+    if which not in cases:
+        raise SystemExit(f"--essay-link: the essay has no case {which!r}")
+    url = cases[which]["url"]
+    return url, figure_size(mmcore.from_mm(url))[0]
+
+
+def book_links_for(site: pathlib.Path, cell_id: str) -> dict[str, tuple[str, int]]:
+    """The mm link of the book's figure ``cell_id`` (its prebuilt scene's header) and the same link with the
+    layout gap one larger (same elements, another figure), with their element counts."""
+    import mmcore
+    from mmcore.geometry.limits import figure_size
+    from mmcore.mm.link import make_mm_link, parse_mm_link
+    from mmcore.wire.codec import read_header
+
+    found = sorted(site.rglob(f"{cell_id}.mmscene"))
+    if not found:
+        raise SystemExit(f"--book-link: no figure {cell_id!r} in {site}")
+    link = read_header(found[0].read_bytes()).get("mm_link")
+    if not link:
+        raise SystemExit(f"--book-link: the figure {cell_id!r} carries no mm link")
+    params = parse_mm_link(link)
+    params["layout"]["gap"] = params["layout"].get("gap", 0) + 1
+    changed = make_mm_link(params, compress=True)
+    return {f"book-{cell_id}": (link, figure_size(mmcore.from_mm(link))[0]),
+            f"book-{cell_id}-changed": (changed, figure_size(mmcore.from_mm(changed))[0])}
+
+
 def one_run(browser, url: str, timeout_s: float) -> dict:
     """Open the playground link in a fresh context; the marks' phases of that visit."""
     ctx = browser.new_context(viewport={"width": 1100, "height": 900})
@@ -134,6 +177,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--site", action="append", type=pathlib.Path, help="a built site (repeat for an A/B; default site/)")
     ap.add_argument("--which", nargs="+", default=["blog49", "gpt2"], choices=["tiny", "blog49", "gpt2"])
+    ap.add_argument("--essay-link", action="store_true", help="also open the essay's own URL of each --which case")
+    ap.add_argument("--book-link", nargs="+", default=[], metavar="CELL_ID",
+                    help="also open the mm link of the book's figure CELL_ID, and that link with one value changed")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--timeout", type=float, default=300, help="seconds one visit may take")
     ap.add_argument("--write", action="store_true", help="record the medians in benchmarks/results.json (one site only)")
@@ -146,13 +192,17 @@ def main() -> int:
 
     load_before = os.getloadavg()[0]   # the machine's load average, recorded with the medians
     servers = [serve(s) for s in sites]
-    rows: dict = {(i, w): [] for i in range(len(sites)) for w in a.which}
     links = {w: link_for(w) for w in a.which}
+    if a.essay_link:
+        links.update({f"{w}-essay": essay_link_for(w) for w in a.which if w.startswith("blog")})
+    for cell_id in a.book_link:
+        links.update(book_links_for(sites[0], cell_id))
+    rows: dict = {(i, w): [] for i in range(len(sites)) for w in links}
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
             for run in range(a.runs):
-                for w in a.which:
+                for w in links:
                     for i, (_, base) in enumerate(servers):
                         url = base + "playground/?mm=" + urllib.parse.quote(links[w][0], safe="")
                         row = one_run(browser, url, a.timeout)
@@ -175,7 +225,8 @@ def main() -> int:
         inside = sites[0].resolve().is_relative_to(REPO)   # a site built elsewhere: its path stays out of the file
         cmd = command_line()
         loads = {"load_average_before": round(load_before, 1), "load_average_after": round(os.getloadavg()[0], 1)}
-        record("playground", {**result[0], **loads}, command=cmd if inside else cmd.replace(str(a.site[0]), "<built site>"))
+        measured = {w: result[0][w] for w in a.which}   # the added rows stay out of the record
+        record("playground", {**measured, **loads}, command=cmd if inside else cmd.replace(str(a.site[0]), "<built site>"))
     return 0
 
 

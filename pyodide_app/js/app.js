@@ -18,6 +18,10 @@ import { getRuntime } from "./runtime/client.js";
 /** @type {Map<string, any>} */
 const cells = new Map();
 const runtime = getRuntime(new URL("./worker.js", import.meta.url));   // beside this bundle
+/** The build's index of prebuilt figures by mm link (pyodide_app/_links.py), beside this bundle. */
+const LINK_INDEX = new URL("./links.json", import.meta.url);
+/** The playground link being opened: its page query and its prebuilt figure, if the book has one. */
+let linkFigure = null;
 /** Each mountAll() call supersedes the earlier ones (instant navigation may emit while a chunk loads). */
 let generation = 0;
 
@@ -42,7 +46,7 @@ async function mountAll() {
   unmountAll();
   const els = [...document.querySelectorAll("[data-mm-cell]")];
   if (els.length) {
-    if (opensMmLink(els)) runtime.boot();   // the playground runs its link at once: Python starts now, not after the chunk
+    if (opensMmLink(els)) openLink();   // the playground runs its link at once: Python starts now, not after the chunk
     bootInBackground(mine);   // before the cell chunk: the worker starts on its own thread while it loads
     let mountCell;
     try {
@@ -57,7 +61,8 @@ async function mountAll() {
     for (const el of els) {
       if (!el.isConnected) continue;
       try {
-        const cell = mountCell(/** @type {HTMLElement} */ (el), { runtime, theme });
+        const link = el.dataset.autorun === "mm-link" && linkFigure?.search === location.search ? linkFigure : null;
+        const cell = mountCell(/** @type {HTMLElement} */ (el), { runtime, theme, linkScene: link?.scene });
         cells.set(cell.id, cell);
       } catch (err) {
         console.error(`mm: could not mount cell ${el.getAttribute("data-mm-cell")}`, err);
@@ -118,6 +123,7 @@ function afterFirstPaint(mine, fn) {
   };
   const drawn = (entries) => entries.some((m) => m.name.startsWith("mm:first-frame:"));
   if (!document.querySelector("[data-mm-cell][data-scene]") || drawn(performance.getEntriesByType("mark"))) return go();
+  firstFrameListeners.add(go);
   if (typeof PerformanceObserver === "function") {
     observer = new PerformanceObserver((list) => { if (drawn(list.getEntries())) go(); });
     observer.observe({ type: "mark" });
@@ -127,9 +133,45 @@ function afterFirstPaint(mine, fn) {
   else window.addEventListener("load", later, { once: true });
 }
 
+/** @type {Set<() => void>} called at once when a cell marks its first frame (see watchFirstFrames) */
+const firstFrameListeners = new Set();
+
+/**
+ * Call the first-frame listeners in the same task as the cell's `mm:first-frame:` mark: a PerformanceObserver
+ * delivers it later (a low-priority task, ~150 ms behind on a busy main thread).
+ */
+function watchFirstFrames() {
+  const mark = performance.mark;
+  performance.mark = function (name, ...rest) {
+    const entry = mark.call(this, name, ...rest);
+    if (typeof name === "string" && name.startsWith("mm:first-frame:") && firstFrameListeners.size) {
+      const listeners = [...firstFrameListeners];
+      firstFrameListeners.clear();
+      for (const fn of listeners) fn();
+    }
+    return entry;
+  };
+}
+
 /** The page is the playground with an mm link in its query (`?mm=`): it will run the link as soon as it mounts. */
 function opensMmLink(els) {
   return /(?:^|[?&])mm=./.test(location.search.slice(1)) && els.some((el) => el.dataset.autorun === "mm-link");
+}
+
+/**
+ * The playground opens its `?mm=` link: Python starts now, and the book's prebuilt figure of that link (when
+ * the build's index has it) is looked up and downloaded while the cell code loads; the cell draws it while
+ * Python boots (cell/cell.js). The lookup's small module is loaded only here.
+ */
+function openLink() {
+  runtime.boot();
+  const search = location.search;
+  if (linkFigure?.search === search) return;
+  const scene = import("./cell/mmlink.js").then((m) => {
+    const link = m.readMmLink(search);
+    return link ? m.prebuiltForLink(link, LINK_INDEX) : null;
+  }).catch(() => null);
+  linkFigure = { search, scene };
 }
 
 /** Follow the palette toggle: one observer for the whole tab (body survives instant navigation). */
@@ -150,10 +192,11 @@ function start() {
   else mountAll();
 }
 
+watchFirstFrames();
 window.mmAtlas = { runtime, cells, mountAll };
 // Material's document$ first emits only after its own bundle has started; a page that opens with cells needs
 // not wait for it to start Python (module scripts run once the document is parsed)
 if (document.readyState !== "loading" && document.querySelector("[data-mm-cell]")) bootInBackground(generation);
-if (document.readyState !== "loading" && opensMmLink([...document.querySelectorAll("[data-mm-cell]")])) runtime.boot();
+if (document.readyState !== "loading" && opensMmLink([...document.querySelectorAll("[data-mm-cell]")])) openLink();
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start, { once: true });
 else start();

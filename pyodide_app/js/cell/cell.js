@@ -15,7 +15,7 @@ import { loadEdit, saveEdit, clearEdit } from "./storage.js";
 import { shareURL, readShared } from "./share.js";
 import { DEFAULT_DISPLAY } from "../render/display-settings.js";
 import { liveContexts } from "../render/figure.js";
-import { readMmLink, programForLink } from "./mmlink.js";
+import { readMmLink, programForLink, sameBytes } from "./mmlink.js";
 import { describeSceneBytes } from "./describe.js";
 
 /** @typedef {"idle" | "loading" | "running" | "ready" | "error"} CellState */
@@ -33,7 +33,9 @@ function clipOutput(text) {
 
 /**
  * @param {HTMLElement} root   the `[data-mm-cell]` element
- * @param {{runtime: import("../runtime/client.js").PythonRuntime, theme: "light" | "dark"}} ctx
+ * @param {{runtime: import("../runtime/client.js").PythonRuntime, theme: "light" | "dark",
+ *          linkScene?: Promise<{url: string, bytes: ArrayBuffer} | null>}} ctx
+ *   linkScene: the playground's link's prebuilt figure from the book (app.js), drawn while Python boots
  */
 export function mountCell(root, ctx) {
   const id = root.dataset.mmCell;
@@ -56,6 +58,8 @@ export function mountCell(root, ctx) {
   let mounted = true;
   let busy = false;
   let firstFrameMarked = false;
+  let linkShown = null;    // the book's scene of the playground's link, drawn until the link's run has its own
+  let runDrew = false;
   const cleanups = [];
 
   const setState = (/** @type {CellState} */ s) => { root.dataset.state = s; };
@@ -115,6 +119,17 @@ export function mountCell(root, ctx) {
     if (!res.ok) throw new Error(`could not load the prebuilt figure ${sceneURL}: HTTP ${res.status}`);
     const buffer = await res.arrayBuffer();
     if (mounted) await draw(buffer);
+  };
+
+  /** The book's prebuilt figure of the playground's link (same bytes as the link computes, checked at build
+   *  time: pyodide_app/_links.py), drawn at once while Python boots; marks `mm:link-prebuilt:<id>`. */
+  const drawLinkScene = async (pending) => {
+    const found = await pending;
+    if (!found || !mounted || runDrew) return;
+    linkShown = found.bytes;
+    root.dataset.mmLinkScene = found.url;
+    performance.mark(`mm:link-prebuilt:${id}`);
+    await draw(found.bytes);
   };
 
   /** Compile the figure's shaders on the (small) prebuilt scene, not shown (figure.warmUp); best effort. */
@@ -179,7 +194,10 @@ export function mountCell(root, ctx) {
       });
       markWorkerPhases(id, result.timings);
       if (!mounted) return;
-      if (result.scene) {
+      const shown = linkShown;
+      linkShown = null;
+      if (result.scene) runDrew = true;
+      if (result.scene && !sameBytes(shown, result.scene)) {   // the book's figure of the link, when shown, is this scene
         root.removeAttribute("data-figure");   // a cell that printed only at build time now draws
         describe(result.scene);
         await figure.setScene(result.scene);
@@ -304,6 +322,7 @@ export function mountCell(root, ctx) {
   if (saved.note) setStatus(saved.note);
   if (mmLink) {
     setStatus("Opening the mm link…");
+    if (ctx.linkScene) drawLinkScene(ctx.linkScene).catch((err) => console.warn("mm: the link's prebuilt figure", err));
     run();
     warmUpFigure();   // while Python works: the figure's shaders, so the link's first frame skips compiling them
   } else {
