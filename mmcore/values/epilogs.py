@@ -27,7 +27,13 @@ import numpy as np
 from mmcore.errors import MMError
 from mmcore.values.inorder import NO_BLAS, matmul_f32_in_order, matmul_in_order
 
-__all__ = ["EPILOG_NAMES", "apply_epilog", "matmul_values", "matmul_in_order", "erf_as", "erf_exact", "erfc_cheb"]
+__all__ = ["EPILOG_NAMES", "F64_ARGUMENTS", "apply_epilog", "matmul_values", "matmul_values_and_f64",
+           "matmul_in_order", "erf_as", "erf_exact", "erfc_cheb"]
+
+#: True when a matmul multiplies float64 copies of its float32 arguments (CPython: dgemm), so a
+#: caller that has them already (``matmul_values_and_f64``) saves widening them again; Pyodide's
+#: in-order matmul reads the float32 arrays themselves.
+F64_ARGUMENTS = not NO_BLAS
 
 #: mm's epilogs, in the order of its menu.
 EPILOG_NAMES: tuple[str, ...] = (
@@ -284,7 +290,7 @@ def _row_chunks(h: int, w: int):
 
 
 def apply_epilog(acc: np.ndarray, name: str, k: int, *, textbook: bool = False,
-                 nan_to_zero: bool = False, overwrite: bool = False) -> np.ndarray:
+                 nan_to_zero: bool = False, overwrite: bool = False, f64_into_acc: bool = False) -> np.ndarray:
     """Apply mm epilog ``name`` to the float64 accumulator ``acc`` (I, J) of a matmul of depth
     ``k``; returns float32 (I, J).
 
@@ -295,7 +301,9 @@ def apply_epilog(acc: np.ndarray, name: str, k: int, *, textbook: bool = False,
     Float32Array.map); GELU uses the A&S 7.1.26 erf. ``textbook=True``: per-row layernorm,
     causal softmax with -inf masking (no over-read) and max from -inf, GELU with an exact erf.
     ``nan_to_zero``: NaN sums become 0 first (mm's matmul); ``overwrite``: ``acc`` (float64,
-    C-contiguous) may be used as scratch, saving a copy.
+    C-contiguous) may be used as scratch, saving a copy; ``f64_into_acc`` (with ``overwrite``):
+    ``acc`` ends holding the float32 result widened to float64 (the next matmul's argument,
+    written while each chunk is in cache instead of by a later ``astype``).
 
     >>> apply_epilog(np.array([[0.0, 0.0]]), "softmax", k=1).tolist()
     [[0.5, 0.5]]
@@ -308,6 +316,9 @@ def apply_epilog(acc: np.ndarray, name: str, k: int, *, textbook: bool = False,
     h, w = acc.shape
     x = np.empty((h, w), dtype=np.float32)
     scratch = overwrite and acc.dtype == np.float64 and acc.flags.c_contiguous and acc.flags.writeable
+    if f64_into_acc and not scratch:
+        raise MMError("apply_epilog: f64_into_acc needs overwrite=True and a writable C-contiguous float64 acc")
+    in_place = name in _SOFTMAX or name in _SOFTMAX_TRIL or name == "layernorm"
     buffers = None
     if name == "gelu" and not textbook:
         buffers = [np.empty(min(h, _chunk_rows(w)) * w) for _ in range(4)]
@@ -317,6 +328,8 @@ def apply_epilog(acc: np.ndarray, name: str, k: int, *, textbook: bool = False,
             if nan_to_zero:
                 np.copyto(chunk, 0.0, where=np.isnan(chunk))
             x[rows] = _pointwise(chunk, name, k, textbook, buffers, no_nan=nan_to_zero)
+            if f64_into_acc and not in_place:
+                chunk[...] = x[rows]
         if name in _SOFTMAX or name in _SOFTMAX_TRIL:
             tril = name in _SOFTMAX_TRIL
             out = np.empty_like(x)
@@ -329,6 +342,8 @@ def apply_epilog(acc: np.ndarray, name: str, k: int, *, textbook: bool = False,
             x = out
         elif name == "layernorm":
             x = _layernorm(x, textbook)
+    if f64_into_acc and in_place:
+        np.copyto(acc, x)
     return x
 
 
@@ -362,10 +377,12 @@ def _layernorm(x: np.ndarray, textbook: bool) -> np.ndarray:
     return out
 
 
-def _matmul64(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+def _matmul64(left: np.ndarray, right: np.ndarray, left64: np.ndarray | None = None,
+              right64: np.ndarray | None = None) -> np.ndarray:
     """``left @ right`` of float32 arrays in float64 (the products are exact).
 
-    With BLAS (CPython), dgemm. Without it (Pyodide), ``matmul_f32_in_order``
+    With BLAS (CPython), dgemm of float64 copies (``left64``/``right64`` when given: the same
+    values, already widened). Without it (Pyodide), ``matmul_f32_in_order``
     (``mmcore.values.inorder``): the bits of numpy's own loop there, faster.
 
     >>> _matmul64(np.ones((2, 3), np.float32), np.ones((3, 2), np.float32)).tolist()
@@ -373,7 +390,8 @@ def _matmul64(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """
     if NO_BLAS:
         return matmul_f32_in_order(left, right)
-    return np.matmul(left.astype(np.float64), right.astype(np.float64))
+    return np.matmul(left.astype(np.float64) if left64 is None else left64,
+                     right.astype(np.float64) if right64 is None else right64)
 
 
 def matmul_values(left: np.ndarray, right: np.ndarray, epilog: str = "none", *,
@@ -384,6 +402,28 @@ def matmul_values(left: np.ndarray, right: np.ndarray, epilog: str = "none", *,
     >>> matmul_values(np.ones((2, 3), np.float32), np.ones((3, 1), np.float32)).tolist()
     [[3.0], [3.0]]
     """
+    return _matmul_values(left, right, epilog, textbook, None, None, f64=False)[0]
+
+
+def matmul_values_and_f64(left: np.ndarray, right: np.ndarray, epilog: str = "none", *,
+                          textbook: bool = False, left64: np.ndarray | None = None,
+                          right64: np.ndarray | None = None,
+                          result64: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+    """``matmul_values`` and (``result64``; else None) its result widened to float64, made in
+    the matmul's own float64 accumulator: what the next matmul multiplies.
+
+    ``left64``/``right64``: the arguments as float64 when the caller has them (they must hold
+    the same values; used only where ``F64_ARGUMENTS``), saving a copy of each.
+
+    >>> a = np.ones((2, 3), np.float32)
+    >>> v32, v64 = matmul_values_and_f64(a, a.T, "x/k", left64=a.astype(np.float64))
+    >>> v32.tolist(), v64.dtype.name
+    ([[1.0, 1.0], [1.0, 1.0]], 'float64')
+    """
+    return _matmul_values(left, right, epilog, textbook, left64, right64, f64=result64)
+
+
+def _matmul_values(left, right, epilog: str, textbook: bool, left64, right64, *, f64: bool):
     left = np.asarray(left, dtype=np.float32)
     right = np.asarray(right, dtype=np.float32)
     if left.ndim != 2 or right.ndim != 2:
@@ -392,8 +432,16 @@ def matmul_values(left: np.ndarray, right: np.ndarray, epilog: str = "none", *,
         raise MMError(
             f"cannot multiply {left.shape[0]}×{left.shape[1]} by {right.shape[0]}×{right.shape[1]}: "
             f"inner dimensions {left.shape[1]} and {right.shape[0]} differ")
+    for arg, arg64 in ((left, left64), (right, right64)):
+        if arg64 is not None and (arg64.shape != arg.shape or arg64.dtype != np.float64):
+            raise MMError(f"matmul: a float64 copy of a {arg.shape} argument must be float64 "
+                          f"{arg.shape}, got {arg64.dtype} {arg64.shape}")
     # float64 products of float32 numbers are exact; dgemm sums them in double as mm does
     # (sgemm differs from it in most float32 results for k in the hundreds, so it is no shortcut).
     with np.errstate(invalid="ignore"):      # inf·0 sums are NaN, which become 0 below
-        acc = _matmul64(left, right)
-    return apply_epilog(acc, epilog, left.shape[1], textbook=textbook, nan_to_zero=True, overwrite=True)
+        acc = _matmul64(left, right, left64, right64)
+    if f64:
+        acc = np.require(acc, np.float64, ["C_CONTIGUOUS", "WRITEABLE"])
+    out = apply_epilog(acc, epilog, left.shape[1], textbook=textbook, nan_to_zero=True, overwrite=True,
+                       f64_into_acc=f64)
+    return out, (acc if f64 else None)

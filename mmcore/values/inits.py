@@ -25,8 +25,8 @@ import numpy as np
 
 from mmcore.errors import MMError
 
-__all__ = ["INIT_NAMES", "RANDOM_INITS", "init_values", "parse_csv_text", "uses_range",
-           "uses_dropout", "is_random"]
+__all__ = ["INIT_NAMES", "RANDOM_INITS", "init_values", "init_values_and_f64", "parse_csv_text",
+           "uses_range", "uses_dropout", "is_random"]
 
 #: mm's init functions, in the order of its menu.
 INIT_NAMES: tuple[str, ...] = (
@@ -125,8 +125,29 @@ def cos_2pi(v: np.ndarray, s: np.ndarray, s2: np.ndarray) -> np.ndarray:
     np.subtract(v, s, out=s)              # t in [-1/2, 1/2], exact
     np.abs(s, out=s)
     np.subtract(0.25, s, out=s)           # s in [-1/4, 1/4]: cos(2πt) = sin(2π(1/4 - |t|))
+    return _sin_2pi(s, s2, out=v)
+
+
+def _cos_2pi_draws(v: np.ndarray, s: np.ndarray, s2: np.ndarray) -> np.ndarray:
+    """``cos_2pi(v, s, s2)`` with the same bits, one pass shorter, for draws of ``Generator.random``
+    (multiples of 2^-53 in [0, 1)): there s = |v - 1/2| - 1/4, both steps exact (every multiple of
+    2^-53 below 1 in magnitude is a double), is the same number as 1/4 - |v - rint(v)| (v <= 1/2:
+    1/4 - v; v > 1/2: v - 3/4), and a zero is +0 either way (x - x).
+
+    >>> v = np.array([0.0, 0.25, 0.5, 0.75]); _cos_2pi_draws(v, np.empty(4), np.empty(4)).tolist()
+    [1.0, 0.0, -1.0, 0.0]
+    """
+    np.subtract(v, 0.5, out=s)
+    np.abs(s, out=s)
+    np.subtract(s, 0.25, out=s)
+    return _sin_2pi(s, s2, out=v)
+
+
+def _sin_2pi(s: np.ndarray, s2: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """sin(2πs) for |s| <= 1/4 by the Taylor polynomial ``_SIN_2PI`` (Horner in s², then × s),
+    written into ``out`` (``s2``: scratch)."""
     np.multiply(s, s, out=s2)
-    acc = np.multiply(s2, _SIN_2PI[-1], out=v)
+    acc = np.multiply(s2, _SIN_2PI[-1], out=out)
     for c in _SIN_2PI[-2:0:-1]:
         acc += c
         acc *= s2
@@ -136,10 +157,12 @@ def cos_2pi(v: np.ndarray, s: np.ndarray, s2: np.ndarray) -> np.ndarray:
 
 
 def _gaussian(rng: np.random.Generator, shape: tuple[int, int], *, lo: float = 0.0,
-              span: float | None = None, dtype=np.float64) -> np.ndarray:
+              span: float | None = None, dtype=np.float64, out64: np.ndarray | None = None) -> np.ndarray:
     """mm's Box–Muller: u = 1 - rand(), v = rand(), z = sqrt(-2 ln u)·cos(2πv), 0.5 + 0.5·z;
     then ``lo + span·f`` when ``span`` is given; stored as ``dtype``. Computed a block of rows at
-    a time in cache-sized float64 buffers (all u of a block are drawn before its v).
+    a time in cache-sized float64 buffers (all u of a block are drawn before its v, by one call).
+    ``out64`` (float64, ``shape``) also receives the stored values widened back to float64, made
+    while the block is in cache (what a float64 matmul of them needs, cheaper than ``astype``).
 
     Two passes fewer than the formula, with the same bits: scaling by a power of two is exact
     here (no value comes near the subnormal range: sqrt(-2 ln u) >= 1.4e-8 unless 0, and
@@ -151,19 +174,19 @@ def _gaussian(rng: np.random.Generator, shape: tuple[int, int], *, lo: float = 0
     out = np.empty(shape, dtype=dtype)
     step = max(1, _BLOCK // max(w, 1))
     n_max = min(h, step) * w
-    ubuf, vbuf, sbuf, s2buf = (np.empty(n_max) for _ in range(4))
+    uvbuf = np.empty(2 * n_max)
+    sbuf, s2buf = np.empty(n_max), np.empty(n_max)
     doubled = span == 2.0                     # mm's default min -1, max 1
     for r in range(0, h, step):
         rows = min(step, h - r)
         n = rows * w
-        u, v = ubuf[:n], vbuf[:n]
-        rng.random(out=u)
+        rng.random(out=uvbuf[:2 * n])         # the block's n draws of u, then its n draws of v
+        u, v = uvbuf[:n], uvbuf[n:2 * n]
         np.subtract(1.0, u, out=u)
         np.log(u, out=u)
         u *= -2.0 if doubled else -0.5        # doubled: sqrt(-2 ln u) = z / cos; else z / (2 cos)
         np.sqrt(u, out=u)
-        rng.random(out=v)
-        u *= cos_2pi(v, sbuf[:n], s2buf[:n])
+        u *= _cos_2pi_draws(v, sbuf[:n], s2buf[:n])
         if doubled:
             u += 1.0                          # = 2·(0.5 + 0.5·z) exactly
         else:
@@ -172,8 +195,23 @@ def _gaussian(rng: np.random.Generator, shape: tuple[int, int], *, lo: float = 0
                 u *= span
         if span is not None:
             u += lo
-        out[r:r + rows] = u.reshape(rows, w)
+        block = out[r:r + rows]
+        block[...] = u.reshape(rows, w)
+        if out64 is not None:
+            out64[r:r + rows] = block
     return out
+
+
+def init_values_and_f64(init: str, h: int, w: int, **options) -> tuple[np.ndarray, np.ndarray]:
+    """``init_values(init, h, w, **options)`` and the same values as float64 (what a float64
+    matmul of the leaf needs): the gaussian init writes them while each block is in cache,
+    the others widen the float32 result.
+
+    >>> v32, v64 = init_values_and_f64("gaussian", 2, 3, rng=1)
+    >>> v64.dtype == np.float64 and bool((v64 == v32).all())
+    True
+    """
+    return _init(init, h, w, f64=True, **options)
 
 
 def init_values(init: str, h: int, w: int, *, min: float = -1.0, max: float = 1.0,
@@ -189,6 +227,14 @@ def init_values(init: str, h: int, w: int, *, min: float = -1.0, max: float = 1.
     >>> init_values("diff", 3, 3).tolist()
     [[1.0, 0.0, 0.0], [-1.0, 1.0, 0.0], [0.0, -1.0, 1.0]]
     """
+    return _init(init, h, w, min=min, max=max, dropout=dropout, expr=expr, url=url, rng=rng,
+                 data=data, f64=False)[0]
+
+
+def _init(init: str, h: int, w: int, *, min: float = -1.0, max: float = 1.0, dropout: float = 0.0,
+          expr: str = "", url: str = "", rng=None, data=None,
+          f64: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """``init_values``'s float32 values and, when ``f64``, the same as float64 (else None)."""
     if init not in INIT_NAMES:
         raise MMError(f"unknown init {init!r}: expected one of {', '.join(INIT_NAMES)}")
     for name, n in (("h", h), ("w", w)):
@@ -204,8 +250,10 @@ def init_values(init: str, h: int, w: int, *, min: float = -1.0, max: float = 1.
                            or (uses_dropout(init) and drop > 0)) else None
     if init == "gaussian" and not drop > 0:   # the common random leaf: straight to float32
         span = builtins.max(0.0, hi - lo) if (lo != 0 or hi != 1) else None
+        out64 = np.empty((h, w)) if f64 else None
         with np.errstate(all="ignore"):
-            return _gaussian(gen, (h, w), lo=lo, span=span, dtype=np.float32)
+            values = _gaussian(gen, (h, w), lo=lo, span=span, dtype=np.float32, out64=out64)
+        return values, out64
     i = np.arange(h, dtype=np.float64)[:, None]
     j = np.arange(w, dtype=np.float64)[None, :]
     with np.errstate(all="ignore"):
@@ -216,7 +264,8 @@ def init_values(init: str, h: int, w: int, *, min: float = -1.0, max: float = 1.
         if uses_dropout(init) and drop > 0:
             keep = gen.random((h, w)) > drop
             f = np.where(keep, f, 0.0)
-        return np.ascontiguousarray(f, dtype=np.float32)
+        values = np.ascontiguousarray(f, dtype=np.float32)
+    return values, (values.astype(np.float64) if f64 else None)
 
 
 # --- url init --------------------------------------------------------------------------------

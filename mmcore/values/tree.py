@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from mmcore.values.epilogs import matmul_values
+from mmcore.values.epilogs import F64_ARGUMENTS, matmul_values_and_f64
 from mmcore.geometry.expr import Expr, Leaf
-from mmcore.values.inits import init_values
+from mmcore.values.inits import init_values, init_values_and_f64
 
 __all__ = ["evaluate", "Values", "leaf_order"]
 
@@ -30,6 +30,11 @@ class Values:
 
     A leaf's random draws come from ``default_rng([seed, index])`` with its first-appearance
     index in the whole tree, so asking for one face first or for all gives the same numbers.
+
+    Where the matmul multiplies float64 copies of its arguments (``F64_ARGUMENTS``: CPython), a
+    node computed for its parent hands the parent a float64 copy made while computing it (the
+    gaussian init's cache-sized blocks, the matmul's own float64 accumulator), used once and
+    not kept; a node already computed is widened again.
     """
 
     def __init__(self, expr: Expr, seed: int = 0, *, zeros: bool = False):
@@ -46,21 +51,31 @@ class Values:
         """The values of ``node`` (computing its subtree if needed); None for None."""
         if node is None:
             return None
+        return self._compute(node, want64=False)[0]
+
+    def _compute(self, node: Expr, want64: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        """``node``'s values (kept) and, when ``want64`` and they are computed now, the same as
+        float64 (not kept: the caller's matmul uses it once); else None."""
         key = self._key(node)
         got = self._by_key.get(key)
         if got is not None:
-            return got
+            return got, None
+        want64 = want64 and F64_ARGUMENTS
+        arr64 = None
         if self._zeros:
             arr = np.broadcast_to(np.float32(0), node.shape)
         elif isinstance(node, Leaf):
-            arr = _leaf_values(node, np.random.default_rng([self._seed, self._index[node.uid]]))
+            arr, arr64 = _leaf_values(node, np.random.default_rng([self._seed, self._index[node.uid]]), want64)
             arr.setflags(write=False)
         else:
-            arr = _matmul(self.of(node.left), self.of(node.right), node.epilog, node.textbook)
+            left, left64 = self._compute(node.left, True)
+            right, right64 = self._compute(node.right, True)
+            arr, arr64 = matmul_values_and_f64(left, right, node.epilog, textbook=node.textbook,
+                                               left64=left64, right64=right64, result64=want64)
             arr.setflags(write=False)
         self._by_key[key] = arr
         self._keep.append(node)
-        return arr
+        return arr, arr64
 
 
 def leaf_order(expr: Expr) -> list[Leaf]:
@@ -77,16 +92,14 @@ def leaf_order(expr: Expr) -> list[Leaf]:
     return list(seen.values())
 
 
-def _leaf_values(leaf: Leaf, rng: np.random.Generator) -> np.ndarray:
+def _leaf_values(leaf: Leaf, rng: np.random.Generator, want64: bool = False):
+    """A leaf's float32 values and, when ``want64``, a float64 copy (else None)."""
     if leaf.data is not None:
-        return leaf.data
-    arr = init_values(leaf.init, leaf.h, leaf.w, min=leaf.min, max=leaf.max, dropout=leaf.dropout,
-                      expr=leaf.expr, url=leaf.url, rng=rng)
-    return np.asarray(arr, dtype=np.float32)
-
-
-def _matmul(left: np.ndarray, right: np.ndarray, epilog: str, textbook: bool) -> np.ndarray:
-    return matmul_values(left, right, epilog, textbook=textbook)
+        return leaf.data, None
+    options = dict(min=leaf.min, max=leaf.max, dropout=leaf.dropout, expr=leaf.expr, url=leaf.url, rng=rng)
+    if want64:
+        return init_values_and_f64(leaf.init, leaf.h, leaf.w, **options)
+    return init_values(leaf.init, leaf.h, leaf.w, **options), None
 
 
 def evaluate(expr: Expr, seed: int = 0, *, zeros: bool = False) -> Values:
