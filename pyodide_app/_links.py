@@ -31,6 +31,7 @@ import hashlib
 import json
 import pathlib
 import re
+import time
 from urllib.parse import quote, unquote
 
 __all__ = ["INDEX_PATH", "LinkIndex", "link_hash", "link_key", "program_for_link"]
@@ -102,6 +103,7 @@ class LinkIndex:
         self.entries: dict[str, str] = {}      # hash -> scene path relative to the site root
         self.checked = 0                       # links run to compare
         self.rejected: list[str] = []          # "<scene path>: <why>"
+        self.seconds = 0.0                     # spent running the links
 
     def add_page(self, page_dir: str, scenes: dict[str, bytes]) -> None:
         """The scenes of one page (``<cell-id>.mmscene`` -> bytes) in ``page_dir`` (site-relative, '' at the root)."""
@@ -127,11 +129,14 @@ class LinkIndex:
         if key in self.entries:
             return
         self.checked += 1
+        t0 = time.perf_counter()
         try:
             got = run_cell(program_for_link(link), cell_id="playground").scene
         except Exception as e:  # noqa: BLE001 - a link that fails to run has no prebuilt figure
             self.rejected.append(f"{path}: from_mm raised {type(e).__name__}: {e}")
             return
+        finally:
+            self.seconds += time.perf_counter() - t0
         if got != blob:
             self.rejected.append(f"{path}: its link computes a different scene")
             return

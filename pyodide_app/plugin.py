@@ -122,9 +122,9 @@ class MatmulAtlasPlugin(BasePlugin[MatmulAtlasConfig]):
         if self.config.runtime_assets:
             out = hook.on_post_build(config, **kwargs)
             index = self._links.write(pathlib.Path(config.site_dir))
-            log.info("matmul-atlas: %s: %d mm links open a prebuilt figure (%d bytes; %d checked, %d left out)",
-                     index.name, len(self._links.entries), index.stat().st_size, self._links.checked,
-                     len(self._links.rejected))
+            log.info("matmul-atlas: %s: %d mm links open a prebuilt figure (%d bytes; %d checked in %.1f s, "
+                     "%d left out)", index.name, len(self._links.entries), index.stat().st_size,
+                     self._links.checked, self._links.seconds, len(self._links.rejected))
             return out
         old = os.environ.get("MM_RUNTIME_ASSETS")
         os.environ["MM_RUNTIME_ASSETS"] = "skip"      # the hook's switch for "no runtime copy"
