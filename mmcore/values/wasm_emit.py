@@ -24,15 +24,17 @@ I32, V128 = 0x7F, 0x7B                      # value types
 _OPS = {"block": 0x02, "loop": 0x03, "if": 0x04, "else": 0x05, "end": 0x0B, "br": 0x0C, "br_if": 0x0D,
         "return": 0x0F, "drop": 0x1A, "local.get": 0x20, "local.set": 0x21, "local.tee": 0x22,
         "i32.const": 0x41, "i32.eqz": 0x45, "i32.eq": 0x46, "i32.ne": 0x47, "i32.lt_u": 0x49,
-        "i32.gt_u": 0x4B, "i32.add": 0x6A, "i32.sub": 0x6B, "i32.mul": 0x6C, "i32.shl": 0x74}
+        "i32.gt_u": 0x4B, "i32.add": 0x6A, "i32.sub": 0x6B, "i32.mul": 0x6C, "i32.shl": 0x74,
+        "f32.load": 0x2A, "f64.load": 0x2B, "f64.store": 0x39, "f64.promote_f32": 0xBB}
 
 #: SIMD opcodes (prefix 0xFD, then the number as unsigned LEB128)
 _SIMD = {"v128.load": 0x00, "v128.load32_splat": 0x09, "v128.load64_splat": 0x0A, "v128.store": 0x0B,
          "v128.const": 0x0C, "f32x4.splat": 0x13, "f64x2.splat": 0x14, "v128.load32_zero": 0x5C,
-         "v128.load64_zero": 0x5D, "f64x2.promote_low_f32x4": 0x5F, "f64x2.add": 0xF0, "f64x2.mul": 0xF2}
+         "v128.load64_zero": 0x5D, "f64x2.promote_low_f32x4": 0x5F, "f64x2.add": 0xF0, "f64x2.mul": 0xF2,
+         "f64x2.relaxed_madd": 0x107}
 
-_MEMORY_OPS = {"v128.load", "v128.load32_splat", "v128.load64_splat", "v128.store", "v128.load32_zero",
-               "v128.load64_zero"}
+_MEMORY_OPS = {"f32.load", "f64.load", "f64.store", "v128.load", "v128.load32_splat", "v128.load64_splat",
+               "v128.store", "v128.load32_zero", "v128.load64_zero"}
 
 
 def uleb(n: int) -> bytes:
