@@ -123,13 +123,18 @@ export function mountCell(root, ctx) {
 
   /** The book's prebuilt figure of the playground's link (same bytes as the link computes, checked at build
    *  time: pyodide_app/_links.py), drawn at once while Python boots; marks `mm:link-prebuilt:<id>`. */
-  const drawLinkScene = async (pending) => {
-    const found = await pending;
-    if (!found || !mounted || runDrew) return;
+  const drawLinkScene = async (found) => {
+    if (!mounted || runDrew) return;
     linkShown = found.bytes;
     root.dataset.mmLinkScene = found.url;
     performance.mark(`mm:link-prebuilt:${id}`);
     await draw(found.bytes);
+  };
+  /** The playground's link: the book's figure of it when there is one, else the shaders warmed up for the run. */
+  const openLinkFigure = async () => {
+    const found = ctx.linkScene ? await ctx.linkScene : null;
+    if (found) await drawLinkScene(found);
+    else await warmUpFigure();
   };
 
   /** Compile the figure's shaders on the (small) prebuilt scene, not shown (figure.warmUp); best effort. */
@@ -144,6 +149,10 @@ export function mountCell(root, ctx) {
   };
 
   // -- editor -------------------------------------------------------------------------------------------
+  // the link's one-line program is shown as static code: CodeMirror loads when the reader goes to edit it,
+  // not while the link's figure is drawn
+  const staticCode = mmLink ? codeEl.querySelector("pre code") || codeEl.querySelector("pre") : null;
+  if (staticCode) staticCode.textContent = programForLink(mmLink);
   const saved = mmLink ? { code: null, note: null } : loadEdit(id);
   let storageNoted = false;   // a storage problem is said once per cell and visit
   const editor = createEditor(codeEl, mmLink ? programForLink(mmLink) : saved.code ?? original, {
@@ -322,9 +331,10 @@ export function mountCell(root, ctx) {
   if (saved.note) setStatus(saved.note);
   if (mmLink) {
     setStatus("Opening the mm link…");
-    if (ctx.linkScene) drawLinkScene(ctx.linkScene).catch((err) => console.warn("mm: the link's prebuilt figure", err));
     run();
-    warmUpFigure();   // while Python works: the figure's shaders, so the link's first frame skips compiling them
+    // while Python works: the book's figure of the link, or the figure's shaders, so the link's first frame
+    // skips compiling them
+    openLinkFigure().catch((err) => console.warn("mm: the link's figure", err));
   } else {
     drawPrebuilt().catch((err) => { if (mounted) setStatus(String(err.message || err)); });
     readShared().then((shared) => {
