@@ -374,15 +374,15 @@ def apply_epilog(acc: np.ndarray, name: str, k: int, *, textbook: bool = False,
             if f64_into_acc and not in_place:
                 chunk[...] = x[rows]
         if name in _SOFTMAX or name in _SOFTMAX_TRIL:
+            # in place, row by row like mm: a row reads only its own entries and (the causal
+            # over-read, rows >= W) the rows after it, not yet normalised
             tril = name in _SOFTMAX_TRIL
-            out = np.empty_like(x)
             top = h if textbook or not tril else min(h, w)
             for rows in _row_chunks(top, w):
                 mask = _tril_mask(rows, w) if tril else None
-                out[rows] = _softmax_rows(x[rows], mask, textbook)
+                x[rows] = _softmax_rows(x[rows], mask, textbook)
             if top < h:
-                _softmax_tril_overread(x, out)
-            x = out
+                _softmax_tril_overread(x, x)
         elif name == "layernorm":
             x = _layernorm(x, textbook)
     if f64_into_acc and in_place:
@@ -391,19 +391,19 @@ def apply_epilog(acc: np.ndarray, name: str, k: int, *, textbook: bool = False,
 
 
 def _layernorm(x: np.ndarray, textbook: bool) -> np.ndarray:
-    """mm: mean and variance over the whole matrix; textbook: per row, var = mean((x - m)^2)."""
+    """mm: mean and variance over the whole matrix; textbook: per row, var = mean((x - m)^2).
+    Written over float32 ``x`` (returned)."""
     h, w = x.shape
-    out = np.empty_like(x)
     if x.size == 0:
-        return out
+        return x
     if textbook:
         for rows in _row_chunks(h, w):
             xd = x[rows].astype(np.float64)
             xd -= xd.mean(axis=1, keepdims=True)
             var = np.square(xd).mean(axis=1, keepdims=True)
             xd /= np.sqrt(var + 1e-5)
-            out[rows] = xd
-        return out
+            x[rows] = xd
+        return x
     total = total2 = 0.0
     for rows in _row_chunks(h, w):
         xs = x[rows]
@@ -416,8 +416,8 @@ def _layernorm(x: np.ndarray, textbook: bool) -> np.ndarray:
         xd = x[rows].astype(np.float64)
         xd -= mean
         xd /= denom
-        out[rows] = xd
-    return out
+        x[rows] = xd
+    return x
 
 
 def _matmul64(left: np.ndarray, right: np.ndarray, left64: np.ndarray | None = None,
