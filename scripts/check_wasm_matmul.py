@@ -6,7 +6,10 @@ the einsum path (the kernel switched off in the same process) must be identical;
 matmuls (the arguments recorded during the layout) are replayed through the three paths, alternating,
 and the median CPU seconds of each printed. Exit status 1 when any scene differs.
 
-usage: .venv/bin/python scripts/check_wasm_matmul.py [--which blog49 gpt2] [--repeats 3] [--dist DIR]
+``--engine N`` also times the engine benchmark (``scripts/engine_bench.run_bench``'s CPU median) with
+the einsum path and the fused kernel, alternating, N times each.
+
+usage: .venv/bin/python scripts/check_wasm_matmul.py [--which blog49 gpt2] [--repeats 3] [--engine 0] [--dist DIR]
 """
 
 from __future__ import annotations
@@ -60,6 +63,15 @@ for which in WHICH:
     report[which] = {"scenes": hashes, "identical": len(set(hashes.values())) == 1,
                      "matmuls": [(l.shape[0], l.shape[1], r.shape[1]) for l, r in calls],
                      "seconds": {path: statistics.median(t) for path, t in times.items()}}
+if ENGINE:                                   # run_bench (from_mm + layout + values), einsum and fused alternating
+    from engine_bench import run_bench
+    for which in WHICH:
+        runs = {"einsum": [], "fused": []}
+        for _ in range(ENGINE):
+            for path in runs:
+                wm._KERNEL[:] = [paths[path]]
+                runs[path].append(run_bench(which, REPEATS)["cpu_median_s"])
+        report[which]["engine_cpu_s"] = {path: statistics.median(v) for path, v in runs.items()}
 print(json.dumps(report))
 '''
 
@@ -68,10 +80,13 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--which", nargs="+", default=["blog49", "gpt2"])
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--engine", type=int, default=0, metavar="N",
+                    help="also time the engine benchmark (run_bench's CPU median) N times each with the einsum "
+                         "path and the fused kernel, alternating")
     ap.add_argument("--dist", type=pathlib.Path, default=REPO / ".cache" / "pyodide" / "dist" / "0.27.7")
     args = ap.parse_args()
     from pyodide_node import run_in_node
-    program = f"WHICH, REPEATS = {args.which!r}, {args.repeats}\n" + PROGRAM
+    program = f"WHICH, REPEATS, ENGINE = {args.which!r}, {args.repeats}, {args.engine}\n" + PROGRAM
     out = run_in_node(args.dist, program, files=[REPO / "scripts" / "engine_bench.py"])
     report = json.loads(out.strip().splitlines()[-1])
     print(f"kernels compiled and checked: {', '.join(report['kernels'])}")
@@ -84,6 +99,10 @@ def main() -> int:
               + f": {'identical' if r['identical'] else 'DIFFERENT'}")
         print(f"  its {len(r['matmuls'])} matmuls, CPU median of {args.repeats}: " + ", ".join(
             f"{path} {t * 1e3:.1f} ms ({sec['einsum'] / t:.2f}x)" for path, t in sec.items()))
+        if "engine_cpu_s" in r:
+            e = r["engine_cpu_s"]
+            print(f"  engine (run_bench CPU median, median of {args.engine}): einsum {e['einsum'] * 1e3:.1f} ms, "
+                  f"fused kernel {e['fused'] * 1e3:.1f} ms")
     return 0 if ok else 1
 
 

@@ -46,7 +46,7 @@ __all__ = ["COLS", "ROWS", "Kernel", "instantiate_in_pyodide", "load_kernel", "m
 ROWS, COLS = 4, 4           # a tile of the result: ROWS × COLS float64 = ROWS·COLS/2 f64x2 registers
 K_CHUNK = 256               # k per call: a block's packed rows (ROWS·K_CHUNK·8 bytes) stay in the L1 cache
 ROW_GROUP = 16              # blocks per call: the group's packed rows (ROW_GROUP·ROWS·K_CHUNK·8) in L2
-MIN_WORK = 4096             # smaller products (i·k·j) keep the einsum path: a call through JS costs µs
+MIN_WORK = 1 << 16          # smaller products (i·k·j) keep the einsum path: the kernel's calls through JS cost ~50 µs
 
 _DISABLED = bool(os.environ.get("MM_NO_WASM_KERNEL"))
 

@@ -89,3 +89,21 @@ def test_wide_results_run_in_tiles_of_columns_with_the_same_bits(monkeypatch, j)
     monkeypatch.setattr(inorder, "_TILE", 4)                         # 3 or 4 tiles of 3 or 4 columns
     got = matmul_in_order(a, b)
     assert np.array_equal(got.view(np.int64), _in_order(a, b).view(np.int64))
+
+
+def test_the_wasm_kernel_takes_large_float32_products_only(monkeypatch):
+    """matmul_f32_in_order hands float32 2-D products of at least MIN_WORK multiply-adds to the wasm
+    kernel when there is one (Pyodide); the others, and everything in CPython, take the einsum path."""
+    import mmcore.values.inorder as inorder
+    from mmcore.values.wasm_matmul import MIN_WORK
+    assert inorder.pyodide_kernel() is None                         # CPython: no kernel
+    taken = []
+    monkeypatch.setattr(inorder, "pyodide_kernel", lambda: "kernel")
+    monkeypatch.setattr(inorder, "matmul_f32_wasm", lambda a, b, k: taken.append((a.shape, b.shape, k)) or "wasm")
+    big = np.ones((64, 32), np.float32), np.ones((32, 32), np.float32)
+    assert 64 * 32 * 32 >= MIN_WORK and inorder.matmul_f32_in_order(*big) == "wasm"
+    assert taken == [((64, 32), (32, 32), "kernel")]
+    small = np.ones((8, 8), np.float32)
+    assert inorder.matmul_f32_in_order(small, small).tolist() == np.full((8, 8), 8.0).tolist()
+    assert inorder.matmul_f32_in_order(*(x.astype(np.float64) for x in big)).dtype == np.float64
+    assert len(taken) == 1
