@@ -148,7 +148,9 @@ def matmul_f32_wasm(left: np.ndarray, right: np.ndarray, kernel: Kernel, *, k_ch
     for args in plan(_address(a), _address(b), _address(out), (i, k, j), rows=kernel.rows, cols=kernel.cols,
                      k_chunk=k_chunk, row_group=row_group):
         kernel.matmul(*args)
-    return out if out.shape == (i, j) else np.ascontiguousarray(out[:i, :j])
+    if out.shape[1] == j:
+        return out[:i]                      # the first rows of a C-contiguous array: contiguous, no copy
+    return np.ascontiguousarray(out[:i, :j])
 
 
 def _forward(x: np.ndarray) -> np.ndarray:

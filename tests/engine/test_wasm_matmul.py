@@ -205,18 +205,20 @@ from mmcore.values import wasm_matmul
 from mmcore.values.inorder import matmul_f32_in_order
 cases = np.load("cases.npz")
 plain = wasm_matmul.load_kernel(fused=False)
-got, got_plain = {}, {}
+got, got_plain, contiguous = {}, {}, []
 for n in range(len(cases.files) // 2):
     left, right = cases[f"left{n}"], cases[f"right{n}"]
     if n % 3 == 1:
         left = np.asfortranarray(left)                  # other strides: packed from the transposed layout
     if n % 3 == 2:
         right = right[::-1][::-1]                       # a view (same values), still read in place
-    got[n] = matmul_f32_in_order(left, right).view(np.int64).tolist()
+    out = matmul_f32_in_order(left, right)
+    contiguous.append(out.flags.c_contiguous)
+    got[n] = out.view(np.int64).tolist()
     got_plain[n] = wasm_matmul.matmul_f32_wasm(left, right, plain).view(np.int64).tolist()
 kernel = wasm_matmul.pyodide_kernel()
 print(json.dumps({"fused": kernel is not None and kernel.fused, "plain": plain is not None, "got": got,
-                  "got_plain": got_plain}))
+                  "got_plain": got_plain, "contiguous": contiguous}))
 '''
 
 
@@ -230,7 +232,7 @@ def test_pyodide_path_under_node_has_the_bits_of_the_sum_in_order(tmp_path, monk
     if not (DIST / "pyodide.js").exists():
         pytest.skip("no Pyodide index (python scripts/build_pyodide.py)")
     rng = np.random.default_rng(2026)
-    shapes = [(70, 600, 9), (37, 2000, 1), (64, 64, 64), (5, 2000, 7), (129, 300, 131)]
+    shapes = [(70, 600, 12), (37, 2000, 1), (64, 64, 64), (5, 2000, 7), (129, 300, 131)]
     assert all(i * k * j >= MIN_WORK for i, k, j in shapes)            # all through the kernel
     arrays = {}
     for n, (i, k, j) in enumerate(shapes):
@@ -238,6 +240,7 @@ def test_pyodide_path_under_node_has_the_bits_of_the_sum_in_order(tmp_path, monk
     np.savez(tmp_path / "cases.npz", **arrays)
     out = json.loads(run_in_node(DIST, PYODIDE_PROGRAM, files=[tmp_path / "cases.npz"]).strip().splitlines()[-1])
     assert out["fused"] is True and out["plain"] is True
+    assert out["contiguous"] == [True] * len(shapes)
     for n in range(len(shapes)):
         want = _in_order(arrays[f"left{n}"].astype(np.float64), arrays[f"right{n}"].astype(np.float64))
         for key in ("got", "got_plain"):
