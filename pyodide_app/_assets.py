@@ -28,7 +28,7 @@ import struct
 import zipfile
 
 __all__ = ["PYODIDE_VERSION", "REPO", "PACKAGED_PYODIDE", "RuntimeSources", "runtime_sources", "missing_runtime",
-           "mmcore_wheel", "pyodide_shim", "pack_packages", "write_packages", "copy_runtime"]
+           "mmcore_wheel", "pyodide_shim", "BOOT_LIBS", "pack_packages", "write_packages", "copy_runtime"]
 
 PYODIDE_VERSION = "0.27.7"
 REPO = pathlib.Path(__file__).resolve().parent.parent
@@ -97,6 +97,11 @@ def pyodide_shim(url: str, wheel: str) -> str:
 
 PACKED = ("numpy", "mmcore")   # what the worker installs at boot (mmcore and its dependency), in install order
 PACKAGES_MANIFEST = "mm-packages.json"
+# The extension modules that `import numpy, mmcore` loads (path prefixes in the wheels): the worker instantiates
+# these while it installs the packages; every other one (numpy.random's, numpy.fft's, the test modules: 16 of
+# numpy's 19) is loaded by the interpreter's own dlopen on first import. Preloading all 19 cost ~100 ms more of
+# the boot, loading all three on import (synchronously) ~80 ms more (Node, A/B). A name missing here only loads later.
+BOOT_LIBS = ("numpy/_core/_multiarray_umath.", "numpy/_core/_multiarray_tests.", "numpy/linalg/_umath_linalg.")
 
 
 def pack_packages(pyodide_dir: pathlib.Path, names: tuple[str, ...] = PACKED) -> bytes | None:
@@ -105,9 +110,10 @@ def pack_packages(pyodide_dir: pathlib.Path, names: tuple[str, ...] = PACKED) ->
     site-packages itself, instead of Pyodide's Python-side unzip after it (pyodide_app/js/runtime/packages.js).
 
     Layout (before gzip): uint32 little-endian length of a JSON header, the header
-    ``{"format": 1, "packages": [{"name", "wheel", "files": [[path, size], ...]}, ...]}``, then every
-    file's bytes in header order. None when the lock does not list every package or a wheel is missing
-    (the worker then uses loadPackage).
+    ``{"format": 1, "packages": [{"name", "wheel", "files": [[path, size], ...], "preload": [path, ...]}, ...]}``,
+    then every file's bytes in header order. ``preload``: the package's extension modules that the worker loads
+    at once (:data:`BOOT_LIBS`; the others load on first import). None when the lock does not list every
+    package or a wheel is missing (the worker then uses loadPackage).
 
     Example:
         >>> pack_packages(pathlib.Path("no-such-dir")) is None
@@ -132,7 +138,8 @@ def pack_packages(pyodide_dir: pathlib.Path, names: tuple[str, ...] = PACKED) ->
                 data = z.read(info)
                 files.append([info.filename, len(data)])
                 blobs.append(data)
-        header.append({"name": name, "wheel": wheel, "files": files})
+        preload = [path for path, _ in files if path.endswith(".so") and path.startswith(BOOT_LIBS)]
+        header.append({"name": name, "wheel": wheel, "files": files, "preload": preload})
     head = json.dumps({"format": 1, "packages": header}, separators=(",", ":")).encode()
     raw = io.BytesIO()
     raw.write(struct.pack("<I", len(head)))

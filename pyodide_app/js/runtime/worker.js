@@ -12,7 +12,7 @@
 //   w.postMessage({ type: "init" });
 //   w.postMessage({ type: "run", id: 1, cellId: "demo-1", code: "A = mmcore.matrix('A', 4, 4)\nA @ A" });
 
-import { canInstall, downloadPackages, inflatePackages, installPackages } from "./packages.js";
+import { canInstall, fetchPackages, installPackages } from "./packages.js";
 import { RUN_HELPER } from "./run-helper.js";
 
 const PYODIDE_VERSION = "0.27.7";
@@ -42,9 +42,13 @@ const progress = (stage, detail) => postMessage({ type: "progress", stage, detai
 /** Boot Pyodide and mmcore once; resolves to the timings of each step (ms). */
 async function boot() {
   const timings = {};
-  let t = now();
-  // numpy's and mmcore's files download while the interpreter starts (packages.js)
-  const download = downloadPackages(indexURL);
+  const started = now();
+  let t = started;
+  // numpy's and mmcore's files download and inflate on a helper thread while the interpreter starts (packages.js)
+  const download = fetchPackages(indexURL).then((packs) => {
+    timings.packages_ready = now() - started;   // ms after the boot started
+    return packs;
+  });
   progress("runtime", "Downloading the Python runtime");
   const { loadPyodide } = await import(/* @vite-ignore */ indexURL + "pyodide.mjs");
   timings.import_pyodide_mjs = now() - t;
@@ -59,13 +63,15 @@ async function boot() {
     stderr: (text) => postMessage({ type: "stdout", id: currentRun, text: text + "\n" }),
   });
   timings.load_pyodide = now() - t;
+  // ms into load_pyodide when the wasm had arrived (and, streamed, compiled); the rest is the interpreter's start
+  const wasm = performance.getEntriesByType("resource").find((e) => e.name.endsWith("/pyodide.asm.wasm"));
+  if (wasm) timings.wasm_fetched = wasm.responseEnd - t;
   t = now();
   progress("packages", "Loading numpy and mmcore");
-  const gz = await download;
-  timings.packages_wait = now() - t;   // the bundle was still downloading this long
-  const packs = gz && (await inflatePackages(gz));
+  const packs = await download;
+  timings.packages_wait = now() - t;   // the bundle was still downloading or inflating this long
   if (packs && canInstall(py)) {
-    await installPackages(py, packs);
+    await installPackages(py, packs, timings);   // + packages_write, packages_libs, packages_forget
     timings.packages_bundled = 1;   // from the site's bundle (0: Pyodide's loadPackage)
   } else {
     await py.loadPackage("mmcore", {
@@ -77,6 +83,8 @@ async function boot() {
   timings.load_packages = now() - t;
   t = now();
   progress("import", "Importing mmcore");
+  py.runPython("import numpy");
+  timings.import_numpy = now() - t;   // the part of import_mmcore spent on numpy
   py.runPython(RUN_HELPER);
   timings.import_mmcore = now() - t;
   pyodide = py;
