@@ -33,10 +33,10 @@ from __future__ import annotations
 import os
 import sys
 
-import numpy as np
-
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from mmcore.values.wasm_kernel import MATMUL, kernel_module, pack_name
 
@@ -121,8 +121,8 @@ def plan(a: int, b: int, c: int, shape: tuple[int, int, int], *, rows: int = ROW
     ((0, 0, 0, 1, 1, 256, 9600, 9600, 32, 0), 4)
     """
     i, k, j = shape
-    if k < 1:
-        raise ValueError("plan: a product over k = 0 terms")
+    if min(shape) < 1:
+        raise ValueError(f"plan: the kernel needs I, K, J ≥ 1, not {shape}")
     blocks, panels = -(-i // rows), -(-j // cols)
     ldc = panels * cols * 8
     calls = []
@@ -138,6 +138,9 @@ def matmul_f32_wasm(left: np.ndarray, right: np.ndarray, kernel: Kernel, *, k_ch
                     row_group: int = ROW_GROUP) -> np.ndarray:
     """``left @ right`` (float32, 2-D, K ≥ 1) in float64 through ``kernel`` (``pyodide_kernel()``: its
     functions read and write this process's memory), ``k_chunk`` and ``row_group`` as in ``plan``."""
+    if left.dtype != np.float32 or right.dtype != np.float32 or left.ndim != 2 or right.shape[0] != left.shape[1]:
+        raise ValueError(f"matmul_f32_wasm: float32 (I, K) @ (K, J), not {left.dtype} {left.shape} @ "
+                         f"{right.dtype} {right.shape}")
     left, right = _forward(left), _forward(right)
     (i, k), j = left.shape, right.shape[1]
     a = np.empty((-(-i // kernel.rows), k, kernel.rows), dtype=np.float64)

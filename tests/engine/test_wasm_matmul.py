@@ -18,7 +18,7 @@ import pytest
 
 from mmcore.values import wasm_emit as w
 from mmcore.values.wasm_kernel import MATMUL, kernel_module, pack_name
-from mmcore.values.wasm_matmul import COLS, MIN_WORK, ROWS, pack_args, pack_left, pack_right, plan
+from mmcore.values.wasm_matmul import COLS, MIN_WORK, ROWS, matmul_f32_wasm, pack_args, pack_left, pack_right, plan
 from tests.engine.test_values_matmul_order import _cancelling, _in_order
 
 NODE = shutil.which("node")
@@ -119,8 +119,13 @@ def test_packing_and_plan_cover_every_row_column_and_k():
     assert [c[5] for c in calls] == [256, 256, 256, 256, 188, 188]            # k chunks, 2 blocks each
     assert [c[9] for c in calls] == [0, 0, 1, 1, 1, 1]                        # the first chunk starts from 0.0
     assert calls[3][:3] == (1000 + (700 + 256) * 32, 2000 + 256 * 32, 3000 + 4 * 64)
-    with pytest.raises(ValueError, match="k = 0"):
-        plan(0, 0, 0, (2, 0, 2))
+    for shape in ((2, 0, 2), (0, 3, 2), (2, 3, 0)):
+        with pytest.raises(ValueError, match="I, K, J ≥ 1"):
+            plan(0, 0, 0, shape)
+    with pytest.raises(ValueError, match="float32"):
+        matmul_f32_wasm(np.ones((2, 3)), np.ones((3, 2)), kernel=None)
+    with pytest.raises(ValueError, match="float32"):
+        matmul_f32_wasm(np.ones((2, 3), np.float32), np.ones((2, 2), np.float32), kernel=None)
 
 
 @needs_node
