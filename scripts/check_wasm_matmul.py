@@ -6,10 +6,15 @@ the einsum path (the kernel switched off in the same process) must be identical;
 matmuls (the arguments recorded during the layout) are replayed through the three paths, alternating,
 and the median CPU seconds of each printed. Exit status 1 when any scene differs.
 
+``--site SITE`` also runs in headless Chromium through the built site's playground worker: says whether the
+kernel is in use there (and fused), and times the layers' matmul shapes (random float32 leaves) through the
+einsum path and the kernel, alternating (wall medians: the browser gives no CPU time).
+
 ``--engine N`` also times the engine benchmark (``scripts/engine_bench.run_bench``'s CPU median) with
 the einsum path and the fused kernel, alternating, N times each.
 
-usage: .venv/bin/python scripts/check_wasm_matmul.py [--which blog49 gpt2] [--repeats 3] [--engine 0] [--dist DIR]
+usage: .venv/bin/python scripts/check_wasm_matmul.py [--which blog49 gpt2] [--repeats 3] [--engine 0] [--site SITE]
+       [--dist DIR]
 """
 
 from __future__ import annotations
@@ -76,6 +81,60 @@ print(json.dumps(report))
 '''
 
 
+BROWSER = r'''
+import json, statistics, time
+import numpy as np
+import mmcore.values.wasm_matmul as wm
+from mmcore.values.inorder import matmul_f32_in_order
+
+def layer_shapes(seq, d, dh, ffn):
+    """(I, K, J) of the attention layer's eight matmuls (scripts/engine_bench.attention_layer)."""
+    return [(seq, d, dh), (dh, d, seq), (seq, dh, seq), (seq, d, dh), (seq, seq, dh), (seq, dh, d),
+            (seq, d, ffn), (seq, ffn, d)]
+
+SIZES = {"blog49": (256, 192, 192, 768), "gpt2": (1024, 768, 768, 3072)}
+kernel = wm.pyodide_kernel()
+report = {"kernel": kernel is not None, "fused": kernel is not None and kernel.fused}
+rng = np.random.default_rng(0)
+for which in WHICH:
+    args = [(rng.standard_normal((i, k), dtype=np.float32), rng.standard_normal((k, j), dtype=np.float32))
+            for i, k, j in layer_shapes(*SIZES[which])]
+    times = {"einsum": [], "kernel": []}
+    for _ in range(REPEATS):
+        for path in times:
+            wm._KERNEL[:] = [kernel if path == "kernel" else None]
+            t0 = time.perf_counter()
+            outs = [matmul_f32_in_order(l, r) for l, r in args]
+            times[path].append(time.perf_counter() - t0)
+        wm._KERNEL[:] = [kernel]
+    report[which] = {path: statistics.median(t) for path, t in times.items()}
+print(json.dumps(report))
+'''
+
+
+def in_browser(site: pathlib.Path, which: list[str], repeats: int) -> dict:
+    """BROWSER's report, run in headless Chromium by the site's playground worker."""
+    from bench_page import ARGS, CHROMIUM, serve
+    from playwright.sync_api import sync_playwright
+
+    server, url = serve(site)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+            page = browser.new_page()
+            page.set_default_timeout(600_000)
+            page.goto(url + "playground/")
+            page.wait_for_function("() => window.mmAtlas && window.mmAtlas.cells.size > 0")  # no eval: the CSP
+            cell_id = page.evaluate("[...window.mmAtlas.cells.keys()][0]")
+            code = f"WHICH, REPEATS = {which!r}, {repeats}\n" + BROWSER
+            out = page.evaluate("async ([id, code]) => (await window.mmAtlas.runtime.run(id, code)).stdout",
+                                [cell_id, code])
+            browser.close()
+    finally:
+        server.shutdown()
+    return json.loads(out.strip().splitlines()[-1])
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--which", nargs="+", default=["blog49", "gpt2"])
@@ -83,6 +142,7 @@ def main() -> int:
     ap.add_argument("--engine", type=int, default=0, metavar="N",
                     help="also time the engine benchmark (run_bench's CPU median) N times each with the einsum "
                          "path and the fused kernel, alternating")
+    ap.add_argument("--site", type=pathlib.Path, help="also run in Chromium through this built site")
     ap.add_argument("--dist", type=pathlib.Path, default=REPO / ".cache" / "pyodide" / "dist" / "0.27.7")
     args = ap.parse_args()
     from pyodide_node import run_in_node
@@ -103,6 +163,14 @@ def main() -> int:
             e = r["engine_cpu_s"]
             print(f"  engine (run_bench CPU median, median of {args.engine}): einsum {e['einsum'] * 1e3:.1f} ms, "
                   f"fused kernel {e['fused'] * 1e3:.1f} ms")
+    if args.site:
+        b = in_browser(args.site, args.which, args.repeats)
+        print(f"chromium: kernel in use {b['kernel']} (relaxed SIMD multiply-add: {b['fused']})")
+        ok &= b["kernel"]
+        for which in args.which:
+            t = b[which]
+            print(f"  {which}: its 8 matmul shapes, wall median of {args.repeats}: einsum {t['einsum'] * 1e3:.1f} ms, "
+                  f"kernel {t['kernel'] * 1e3:.1f} ms ({t['einsum'] / t['kernel']:.2f}x)")
     return 0 if ok else 1
 
 
