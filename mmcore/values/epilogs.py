@@ -55,6 +55,10 @@ EPILOG_NAMES: tuple[str, ...] = (
 
 _SQRT2 = math.sqrt(2.0)
 _CHUNK = 1 << 15  # elements per block of rows: temporaries stay in the CPU cache
+# The pointwise part works on larger blocks (elementwise, so any size gives the same bits): GELU's
+# gathered entries then come in runs long enough to pay for each numpy call. Not the in-place part:
+# layernorm's sums are added block by block, so ``_CHUNK`` fixes their rounding.
+_POINTWISE_CHUNK = 1 << 16
 
 _SOFTMAX = ("softmax", "softmax(x/sqrt(k))")
 _SOFTMAX_TRIL = ("softmax(tril(x/sqrt(k)))", "softmax(tril(x/8))")
@@ -321,13 +325,13 @@ def _softmax_tril_overread(x: np.ndarray, out: np.ndarray) -> None:
         out[i] = row
 
 
-def _chunk_rows(w: int) -> int:
-    return max(1, _CHUNK // max(w, 1))
+def _chunk_rows(w: int, chunk: int | None = None) -> int:
+    return max(1, (chunk or _CHUNK) // max(w, 1))
 
 
-def _row_chunks(h: int, w: int):
-    """Row slices of about ``_CHUNK`` elements, so temporaries stay in cache."""
-    step = _chunk_rows(w)
+def _row_chunks(h: int, w: int, chunk: int | None = None):
+    """Row slices of about ``chunk`` (default ``_CHUNK``) elements, so temporaries stay in cache."""
+    step = _chunk_rows(w, chunk)
     for r in range(0, h, step):
         yield slice(r, min(h, r + step))
 
@@ -364,9 +368,9 @@ def apply_epilog(acc: np.ndarray, name: str, k: int, *, textbook: bool = False,
     in_place = name in _SOFTMAX or name in _SOFTMAX_TRIL or name == "layernorm"
     buffers = None
     if name == "gelu" and not textbook:
-        buffers = [np.empty(min(h, _chunk_rows(w)) * w) for _ in range(4)]
+        buffers = [np.empty(min(h, _chunk_rows(w, _POINTWISE_CHUNK)) * w) for _ in range(4)]
     with np.errstate(all="ignore"):
-        for rows in _row_chunks(h, w):
+        for rows in _row_chunks(h, w, _POINTWISE_CHUNK):
             chunk = acc[rows] if scratch else np.array(acc[rows], dtype=np.float64)
             if nan_to_zero:
                 np.copyto(chunk, 0.0, where=np.isnan(chunk))
