@@ -130,3 +130,18 @@ def test_a_link_that_differs_in_one_value_takes_the_normal_path(held, site_url, 
     assert after["mm:python-ready"] < after["mm:scene-built:playground"] <= after["mm:first-frame:playground"]
     assert count_foreground(load_png(canvas_png(held.page, CELL))) > 2000
     assert held.errors == []
+
+
+def test_the_links_program_is_static_code_until_the_reader_edits_it(held, site_url, book_figure):
+    link, _ = book_figure
+    held.open(site_url, link)
+    wait_mark(held.page, f"mm:first-frame:{CELL}")
+    code = f'[data-mm-cell="{CELL}"] [data-mm-code]'
+    program = held.page.evaluate("() => mmAtlas.cells.get('playground').getCode()")
+    assert program == f"mmcore.from_mm({json.dumps(link)})\n"
+    assert held.page.locator(f"{code} .cm-editor").count() == 0          # CodeMirror not loaded for the figure
+    assert held.page.text_content(f"{code} pre").strip() == program.strip()
+    held.page.click(f"{code} pre")
+    held.page.wait_for_selector(f"{code} .cm-editor .cm-content")
+    assert held.page.evaluate("() => mmAtlas.cells.get('playground').getCode()") == program
+    assert held.errors == []
