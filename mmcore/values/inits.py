@@ -25,8 +25,8 @@ import numpy as np
 
 from mmcore.errors import MMError
 
-__all__ = ["INIT_NAMES", "RANDOM_INITS", "init_values", "init_values_and_f64", "parse_csv_text",
-           "uses_range", "uses_dropout", "is_random"]
+__all__ = ["INIT_NAMES", "RANDOM_INITS", "init_values", "parse_csv_text", "uses_range",
+           "uses_dropout", "is_random"]
 
 #: mm's init functions, in the order of its menu.
 INIT_NAMES: tuple[str, ...] = (
@@ -157,12 +157,10 @@ def _sin_2pi(s: np.ndarray, s2: np.ndarray, out: np.ndarray) -> np.ndarray:
 
 
 def _gaussian(rng: np.random.Generator, shape: tuple[int, int], *, lo: float = 0.0,
-              span: float | None = None, dtype=np.float64, out64: np.ndarray | None = None) -> np.ndarray:
+              span: float | None = None, dtype=np.float64) -> np.ndarray:
     """mm's Box–Muller: u = 1 - rand(), v = rand(), z = sqrt(-2 ln u)·cos(2πv), 0.5 + 0.5·z;
     then ``lo + span·f`` when ``span`` is given; stored as ``dtype``. Computed a block of rows at
     a time in cache-sized float64 buffers (all u of a block are drawn before its v, by one call).
-    ``out64`` (float64, ``shape``) also receives the stored values widened back to float64, made
-    while the block is in cache (what a float64 matmul of them needs, cheaper than ``astype``).
 
     Two passes fewer than the formula, with the same bits: scaling by a power of two is exact
     here (no value comes near the subnormal range: sqrt(-2 ln u) >= 1.4e-8 unless 0, and
@@ -195,23 +193,8 @@ def _gaussian(rng: np.random.Generator, shape: tuple[int, int], *, lo: float = 0
                 u *= span
         if span is not None:
             u += lo
-        block = out[r:r + rows]
-        block[...] = u.reshape(rows, w)
-        if out64 is not None:
-            out64[r:r + rows] = block
+        out[r:r + rows] = u.reshape(rows, w)
     return out
-
-
-def init_values_and_f64(init: str, h: int, w: int, **options) -> tuple[np.ndarray, np.ndarray]:
-    """``init_values(init, h, w, **options)`` and the same values as float64 (what a float64
-    matmul of the leaf needs): the gaussian init writes them while each block is in cache,
-    the others widen the float32 result.
-
-    >>> v32, v64 = init_values_and_f64("gaussian", 2, 3, rng=1)
-    >>> v64.dtype == np.float64 and bool((v64 == v32).all())
-    True
-    """
-    return _init(init, h, w, f64=True, **options)
 
 
 def init_values(init: str, h: int, w: int, *, min: float = -1.0, max: float = 1.0,
@@ -227,14 +210,6 @@ def init_values(init: str, h: int, w: int, *, min: float = -1.0, max: float = 1.
     >>> init_values("diff", 3, 3).tolist()
     [[1.0, 0.0, 0.0], [-1.0, 1.0, 0.0], [0.0, -1.0, 1.0]]
     """
-    return _init(init, h, w, min=min, max=max, dropout=dropout, expr=expr, url=url, rng=rng,
-                 data=data, f64=False)[0]
-
-
-def _init(init: str, h: int, w: int, *, min: float = -1.0, max: float = 1.0, dropout: float = 0.0,
-          expr: str = "", url: str = "", rng=None, data=None,
-          f64: bool) -> tuple[np.ndarray, np.ndarray | None]:
-    """``init_values``'s float32 values and, when ``f64``, the same as float64 (else None)."""
     if init not in INIT_NAMES:
         raise MMError(f"unknown init {init!r}: expected one of {', '.join(INIT_NAMES)}")
     for name, n in (("h", h), ("w", w)):
@@ -250,10 +225,8 @@ def _init(init: str, h: int, w: int, *, min: float = -1.0, max: float = 1.0, dro
                            or (uses_dropout(init) and drop > 0)) else None
     if init == "gaussian" and not drop > 0:   # the common random leaf: straight to float32
         span = builtins.max(0.0, hi - lo) if (lo != 0 or hi != 1) else None
-        out64 = np.empty((h, w)) if f64 else None
         with np.errstate(all="ignore"):
-            values = _gaussian(gen, (h, w), lo=lo, span=span, dtype=np.float32, out64=out64)
-        return values, out64
+            return _gaussian(gen, (h, w), lo=lo, span=span, dtype=np.float32)
     i = np.arange(h, dtype=np.float64)[:, None]
     j = np.arange(w, dtype=np.float64)[None, :]
     with np.errstate(all="ignore"):
@@ -264,8 +237,7 @@ def _init(init: str, h: int, w: int, *, min: float = -1.0, max: float = 1.0, dro
         if uses_dropout(init) and drop > 0:
             keep = gen.random((h, w)) > drop
             f = np.where(keep, f, 0.0)
-        values = np.ascontiguousarray(f, dtype=np.float32)
-    return values, (values.astype(np.float64) if f64 else None)
+        return np.ascontiguousarray(f, dtype=np.float32)
 
 
 # --- url init --------------------------------------------------------------------------------

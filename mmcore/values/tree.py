@@ -20,7 +20,7 @@ import numpy as np
 
 from mmcore.values.epilogs import F64_ARGUMENTS, matmul_values_and_f64
 from mmcore.geometry.expr import Expr, Leaf
-from mmcore.values.inits import init_values, init_values_and_f64
+from mmcore.values.inits import init_values
 
 __all__ = ["evaluate", "Values", "leaf_order"]
 
@@ -32,9 +32,11 @@ class Values:
     index in the whole tree, so asking for one face first or for all gives the same numbers.
 
     Where the matmul multiplies float64 copies of its arguments (``F64_ARGUMENTS``: CPython), a
-    node computed for its parent hands the parent a float64 copy made while computing it (the
-    gaussian init's cache-sized blocks, the matmul's own float64 accumulator), used once and
-    not kept; a node already computed is widened again.
+    matmul computed for its parent hands the parent its result as float64 too, written into its
+    own float64 accumulator while each block is in cache (``matmul_values_and_f64``): used once,
+    not kept. Leaves, and nodes already computed, are widened by the parent's matmul, just before
+    it reads them (a leaf's copy made while drawing it costs about what it saves, and is cold by
+    the time the matmul reads it).
     """
 
     def __init__(self, expr: Expr, seed: int = 0, *, zeros: bool = False):
@@ -65,7 +67,7 @@ class Values:
         if self._zeros:
             arr = np.broadcast_to(np.float32(0), node.shape)
         elif isinstance(node, Leaf):
-            arr, arr64 = _leaf_values(node, np.random.default_rng([self._seed, self._index[node.uid]]), want64)
+            arr = _leaf_values(node, np.random.default_rng([self._seed, self._index[node.uid]]))
             arr.setflags(write=False)
         else:
             left, left64 = self._compute(node.left, True)
@@ -92,14 +94,12 @@ def leaf_order(expr: Expr) -> list[Leaf]:
     return list(seen.values())
 
 
-def _leaf_values(leaf: Leaf, rng: np.random.Generator, want64: bool = False):
-    """A leaf's float32 values and, when ``want64``, a float64 copy (else None)."""
+def _leaf_values(leaf: Leaf, rng: np.random.Generator) -> np.ndarray:
     if leaf.data is not None:
-        return leaf.data, None
-    options = dict(min=leaf.min, max=leaf.max, dropout=leaf.dropout, expr=leaf.expr, url=leaf.url, rng=rng)
-    if want64:
-        return init_values_and_f64(leaf.init, leaf.h, leaf.w, **options)
-    return init_values(leaf.init, leaf.h, leaf.w, **options), None
+        return leaf.data
+    arr = init_values(leaf.init, leaf.h, leaf.w, min=leaf.min, max=leaf.max, dropout=leaf.dropout,
+                      expr=leaf.expr, url=leaf.url, rng=rng)
+    return np.asarray(arr, dtype=np.float32)
 
 
 def evaluate(expr: Expr, seed: int = 0, *, zeros: bool = False) -> Values:
