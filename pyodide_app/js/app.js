@@ -96,6 +96,7 @@ function bootInBackground(mine) {
   const conn = nav.connection;
   if (conn?.saveData) return;
   if (!conn || !conn.effectiveType || conn.effectiveType === "4g") {
+    runtime.prestart();   // the worker's thread now (cheap), Python at the first frame (runtime/client.js)
     afterFirstPaint(mine, () => runtime.boot());
     return;
   }

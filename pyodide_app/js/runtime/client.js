@@ -75,19 +75,21 @@ export class PythonRuntime {
     return () => this.progressListeners.delete(listener);
   }
 
-  /** Start the worker and Python if needed; resolves with the boot timings. */
-  boot() {
-    if (this.ready) return this.ready;
+  /**
+   * Start the worker's thread now and Python later (`boot`). A worker created while the main thread is busy only
+   * starts when that task ends (its start needs the main thread): created at the first figure's frame, whose task
+   * then blocks ~150-300 ms on a 2-core machine with software WebGL, it started that much later. An idle worker
+   * costs its thread and its 8 kB script, nothing more until `init`.
+   */
+  prestart() {
+    if (!this.worker) this.spawn();
+  }
+
+  /** A fresh worker with this runtime's handlers; Python starts on `boot`. */
+  spawn() {
     const generation = ++this.generation;
-    this.bootCount += 1;
-    this.isReady = false;
-    performance.mark("mm:boot-start");
     const worker = new Worker(this.workerURL, { type: "module", name: "mm-python" });
     this.worker = worker;
-    this.ready = new Promise((resolve, reject) => {
-      this.bootWaiters = { resolve, reject };
-    });
-    this.ready.catch(() => {}); // a failed or stopped boot is reported to each run, not as unhandled
     worker.onmessage = (ev) => {
       if (generation === this.generation) this.handle(ev.data);
     };
@@ -99,8 +101,21 @@ export class PythonRuntime {
                       traceback: ev.message || "", line: null };
       this.failAll(new CellError(error));
     };
+  }
+
+  /** Start the worker (unless `prestart` did) and Python if needed; resolves with the boot timings. */
+  boot() {
+    if (this.ready) return this.ready;
+    if (!this.worker) this.spawn();
+    this.bootCount += 1;
+    this.isReady = false;
+    performance.mark("mm:boot-start");
+    this.ready = new Promise((resolve, reject) => {
+      this.bootWaiters = { resolve, reject };
+    });
+    this.ready.catch(() => {}); // a failed or stopped boot is reported to each run, not as unhandled
     this.emitProgress({ stage: "start", detail: "Starting the Python worker" });
-    worker.postMessage({ type: "init" });
+    this.worker.postMessage({ type: "init", sent: performance.timeOrigin + performance.now() });
     return this.ready;
   }
 

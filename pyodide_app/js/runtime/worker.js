@@ -1,7 +1,8 @@
 // Module web worker hosting Pyodide, numpy and mmcore (one per tab).
 //
 // Protocol (pyodide_app/README.md):
-//   -> {type: "init"}                     <- {type: "progress", stage, detail} ... {type: "ready", timings}
+//   -> {type: "init", sent?}              <- {type: "progress", stage, detail} ... {type: "ready", timings}
+//      (sent: the page's epoch ms, for the timing init_delay)
 //   -> {type: "run", id, cellId, code}    <- {type: "stdout", id, text} ... then
 //                                            {type: "result", id, scene: ArrayBuffer|null, stdout, timings}
 //                                            or {type: "error", id, error: {type, message, traceback, line}}
@@ -39,9 +40,12 @@ self.addEventListener("unhandledrejection", (ev) => crash((ev.reason && ev.reaso
 const now = () => performance.now();
 const progress = (stage, detail) => postMessage({ type: "progress", stage, detail });
 
-/** Boot Pyodide and mmcore once; resolves to the timings of each step (ms). */
-async function boot() {
-  const timings = {};
+/**
+ * Boot Pyodide and mmcore once; resolves to the timings of each step (ms). `initDelay`: ms from the page's
+ * `init` to this worker reading it (the worker's own start when it was not prestarted: runtime/client.js).
+ */
+async function boot(initDelay = null) {
+  const timings = initDelay == null ? {} : { init_delay: initDelay };
   const started = now();
   let t = started;
   // numpy's and mmcore's files download and inflate on a helper thread while the interpreter starts (packages.js)
@@ -171,7 +175,7 @@ function runMarks(started, timings, phases) {
 self.onmessage = async (ev) => {
   const msg = ev.data;
   if (msg.type === "init") {
-    if (!booting) booting = boot();
+    if (!booting) booting = boot(msg.sent ? epoch() - msg.sent : null);
     try {
       const timings = await booting;
       postMessage({ type: "ready", timings });
