@@ -88,6 +88,7 @@ export class PythonRuntime {
   /** A fresh worker with this runtime's handlers; Python starts on `boot`. */
   spawn() {
     const generation = ++this.generation;
+    performance.mark("mm:worker-start");
     const worker = new Worker(this.workerURL, { type: "module", name: "mm-python" });
     this.worker = worker;
     worker.onmessage = (ev) => {
