@@ -24,7 +24,10 @@ Prints one line per run and the medians:
                   first frame is drawn (python_ready_since_nav: from navigation start)
     run_done      ms from the Run click to `mm:run-done:<cell>` (boot, run, transfer, first frame of the new scene)
 boot_steps (per run): the worker's own timings of each boot step (import_pyodide_mjs, load_pyodide: wasm and
-interpreter, load_packages: numpy and the mmcore wheel, import_mmcore).
+interpreter, load_packages: numpy and the mmcore wheel, import_mmcore), and finer ones: init_delay (the page's
+init to the worker reading it), wasm_fetched (ms into load_pyodide), packages_ready (ms into the boot: the bundle
+downloaded and inflated on its helper thread), packages_wait/_write/_libs/_forget, import_numpy (part of
+import_mmcore); see pyodide_app/js/runtime/worker.js.
 With --js: the JavaScript a text-only page, a figure page and the same page after the reader clicks into
 the code download (sum of the bodies of every .js/.mjs response, raw and gzip -6; `ours`: only assets/mm/).
 Headless Debian Chromium (software WebGL), the site served by http.server on 127.0.0.1, no request leaves
