@@ -14,7 +14,7 @@ import sys
 
 import numpy as np
 
-from mmcore.values.wasm_matmul import MIN_WORK, matmul_f32_wasm, pyodide_kernel
+from mmcore.values.wasm_matmul import MIN_WORK, disable_kernel, matmul_f32_wasm, pyodide_kernel
 
 __all__ = ["NO_BLAS", "matmul_f32_in_order", "matmul_in_order"]
 
@@ -30,6 +30,7 @@ def matmul_f32_in_order(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     In Pyodide with wasm SIMD, products of at least ``MIN_WORK`` multiply-adds go through the
     WebAssembly kernel of ``mmcore.values.wasm_matmul`` (same bits, ~3.5× faster); everything else
     (CPython, other dtypes or dimensions, small products, no kernel) through ``matmul_in_order``.
+    Should the kernel ever fail (a trap: a bug), the einsum path takes over for good.
 
     >>> matmul_f32_in_order(np.ones((2, 3), np.float32), np.ones((3, 2), np.float32)).tolist()
     [[3.0, 3.0], [3.0, 3.0]]
@@ -38,7 +39,12 @@ def matmul_f32_in_order(left: np.ndarray, right: np.ndarray) -> np.ndarray:
             and left.shape[1] == right.shape[0] and left.shape[0] * left.shape[1] * right.shape[1] >= MIN_WORK):
         kernel = pyodide_kernel()
         if kernel is not None:
-            return matmul_f32_wasm(left, right, kernel)
+            try:
+                return matmul_f32_wasm(left, right, kernel)
+            except MemoryError:
+                raise
+            except Exception:             # noqa: BLE001  (the einsum path below gives the answer)
+                disable_kernel()
     return matmul_in_order(left.astype(np.float64), right.astype(np.float64))
 
 

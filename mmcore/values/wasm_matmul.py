@@ -40,7 +40,7 @@ import numpy as np
 
 from mmcore.values.wasm_kernel import MATMUL, kernel_module, pack_name
 
-__all__ = ["COLS", "ROWS", "Kernel", "instantiate_in_pyodide", "load_kernel", "matmul_f32_wasm", "pack_args",
+__all__ = ["COLS", "ROWS", "Kernel", "disable_kernel", "instantiate_in_pyodide", "load_kernel", "matmul_f32_wasm", "pack_args",
            "pack_left", "pack_right", "plan", "pyodide_kernel"]
 
 ROWS, COLS = 4, 4           # a tile of the result: ROWS × COLS float64 = ROWS·COLS/2 f64x2 registers
@@ -192,6 +192,15 @@ def pyodide_kernel() -> Kernel | None:
     if not _KERNEL:
         _KERNEL.append(None if _DISABLED or sys.platform != "emscripten" else _load_in_pyodide())
     return _KERNEL[0]
+
+
+def disable_kernel() -> None:
+    """From now on ``pyodide_kernel()`` is None (the einsum path).
+
+    >>> disable_kernel(); pyodide_kernel() is None
+    True
+    """
+    _KERNEL[:] = [None]
 
 
 def _load_in_pyodide() -> Kernel | None:

@@ -107,3 +107,19 @@ def test_the_wasm_kernel_takes_large_float32_products_only(monkeypatch):
     assert inorder.matmul_f32_in_order(small, small).tolist() == np.full((8, 8), 8.0).tolist()
     assert inorder.matmul_f32_in_order(*(x.astype(np.float64) for x in big)).dtype == np.float64
     assert len(taken) == 1
+
+
+def test_a_failing_kernel_hands_over_to_einsum_for_good(monkeypatch):
+    """A kernel that fails (a trap in wasm would be a bug) gives no answer: the einsum path gives it,
+    and the kernel is not used again."""
+    import mmcore.values.inorder as inorder
+    import mmcore.values.wasm_matmul as wm
+
+    def trap(*args):
+        raise RuntimeError("RuntimeError: memory access out of bounds")
+    monkeypatch.setattr(wm, "_KERNEL", [wm.Kernel(trap, {4: lambda *a: None})])
+    rng = np.random.default_rng(9)
+    a, b = _cancelling(rng, 64, 40), _cancelling(rng, 40, 33)
+    got = inorder.matmul_f32_in_order(a.astype(np.float32), b.astype(np.float32))
+    assert np.array_equal(got.view(np.int64), _in_order(a, b).view(np.int64))
+    assert wm._KERNEL == [None] and wm.pyodide_kernel() is None
