@@ -10,8 +10,8 @@ and the median CPU seconds of each printed. Exit status 1 when any scene differs
 kernel is in use there (and fused), and times the layers' matmul shapes (random float32 leaves) through the
 einsum path and the kernel, alternating (wall medians: the browser gives no CPU time).
 
-``--engine N`` also times the engine benchmark (``scripts/engine_bench.run_bench``'s CPU median) with
-the einsum path and the fused kernel, alternating, N times each.
+``--engine N`` also times the engine benchmark (``scripts/engine_bench.run_bench``'s CPU median; wall
+median in Chromium) with the einsum path and the fused kernel, alternating, N times each.
 
 usage: .venv/bin/python scripts/check_wasm_matmul.py [--which blog49 gpt2] [--repeats 3] [--engine 0] [--site SITE]
        [--dist DIR]
@@ -108,12 +108,21 @@ for which in WHICH:
             times[path].append(time.perf_counter() - t0)
         wm._KERNEL[:] = [kernel]
     report[which] = {path: statistics.median(t) for path, t in times.items()}
+    if ENGINE:                               # run_bench's wall median, einsum and kernel alternating
+        runs = {"einsum": [], "kernel": []}
+        for _ in range(ENGINE):
+            for path in runs:
+                wm._KERNEL[:] = [kernel if path == "kernel" else None]
+                runs[path].append(run_bench(which, REPEATS)["median_s"])
+        wm._KERNEL[:] = [kernel]
+        report[which]["engine_s"] = {path: statistics.median(v) for path, v in runs.items()}
 print(json.dumps(report))
 '''
 
 
-def in_browser(site: pathlib.Path, which: list[str], repeats: int) -> dict:
-    """BROWSER's report, run in headless Chromium by the site's playground worker."""
+def in_browser(site: pathlib.Path, which: list[str], repeats: int, engine: int = 0) -> dict:
+    """BROWSER's report, run in headless Chromium by the site's playground worker (with the engine
+    benchmark's source in front: the site's wheel has no ``scripts/``)."""
     from bench_page import ARGS, CHROMIUM, serve
     from playwright.sync_api import sync_playwright
 
@@ -126,7 +135,8 @@ def in_browser(site: pathlib.Path, which: list[str], repeats: int) -> dict:
             page.goto(url + "playground/")
             page.wait_for_function("() => window.mmAtlas && window.mmAtlas.cells.size > 0")  # no eval: the CSP
             cell_id = page.evaluate("[...window.mmAtlas.cells.keys()][0]")
-            code = f"WHICH, REPEATS = {which!r}, {repeats}\n" + BROWSER
+            code = ((REPO / "scripts" / "engine_bench.py").read_text(encoding="utf-8")
+                    + f"\nWHICH, REPEATS, ENGINE = {which!r}, {repeats}, {engine}\n" + BROWSER)
             out = page.evaluate("async ([id, code]) => (await window.mmAtlas.runtime.run(id, code)).stdout",
                                 [cell_id, code])
             browser.close()
@@ -164,13 +174,17 @@ def main() -> int:
             print(f"  engine (run_bench CPU median, median of {args.engine}): einsum {e['einsum'] * 1e3:.1f} ms, "
                   f"fused kernel {e['fused'] * 1e3:.1f} ms")
     if args.site:
-        b = in_browser(args.site, args.which, args.repeats)
+        b = in_browser(args.site, args.which, args.repeats, args.engine)
         print(f"chromium: kernel in use {b['kernel']} (relaxed SIMD multiply-add: {b['fused']})")
         ok &= b["kernel"]
         for which in args.which:
             t = b[which]
             print(f"  {which}: its 8 matmul shapes, wall median of {args.repeats}: einsum {t['einsum'] * 1e3:.1f} ms, "
                   f"kernel {t['kernel'] * 1e3:.1f} ms ({t['einsum'] / t['kernel']:.2f}x)")
+            if "engine_s" in t:
+                e = t["engine_s"]
+                print(f"  {which}: engine (run_bench wall median, median of {args.engine}): einsum "
+                      f"{e['einsum'] * 1e3:.1f} ms, kernel {e['kernel'] * 1e3:.1f} ms")
     return 0 if ok else 1
 
 
