@@ -40,13 +40,13 @@ import numpy as np
 
 from mmcore.values.wasm_kernel import MATMUL, kernel_module, pack_name
 
-__all__ = ["COLS", "ROWS", "Kernel", "disable_kernel", "instantiate_in_pyodide", "load_kernel", "matmul_f32_wasm", "pack_args",
-           "pack_left", "pack_right", "plan", "pyodide_kernel"]
+__all__ = ["COLS", "ROWS", "Kernel", "check_operands", "disable_kernel", "instantiate_in_pyodide", "load_kernel",
+           "matmul_f32_wasm", "pack_args", "pack_left", "pack_right", "plan", "pyodide_kernel"]
 
 ROWS, COLS = 4, 4           # a tile of the result: ROWS × COLS float64 = ROWS·COLS/2 f64x2 registers
 K_CHUNK = 256               # k per call: a block's packed rows (ROWS·K_CHUNK·8 bytes) stay in the L1 cache
 ROW_GROUP = 16              # blocks per call: the group's packed rows (ROW_GROUP·ROWS·K_CHUNK·8) in L2
-MIN_WORK = 1 << 16          # smaller products (i·k·j) keep the einsum path: the kernel's calls through JS cost ~50 µs
+MIN_WORK = 1 << 16          # smaller products (i·k·j) keep the einsum path (the kernel's JS calls: ~50 µs)
 
 _DISABLED = bool(os.environ.get("MM_NO_WASM_KERNEL"))
 
@@ -246,20 +246,43 @@ def instantiate_in_pyodide(binary: bytes):
     return js.WebAssembly.Instance.new(js.WebAssembly.Module.new(wasm), imports).exports
 
 
+def check_operands(shape: tuple[int, int, int] = (6, 128, 7)) -> tuple[np.ndarray, np.ndarray]:
+    """float32 operands of the kernel's self-check: ±(0.5 .. 1)·2^e, e in -30 .. 30, scrambled by
+    integer hashing (no ``numpy.random``: its libraries load on first use, ~80 ms in Pyodide), so
+    every other order of a sum gives other bits (``tests/engine/test_wasm_matmul.py``).
+
+    >>> left, right = check_operands((2, 3, 4))
+    >>> left.dtype, left.shape, right.shape, bool(abs(left).min() >= 2.0 ** -31)
+    (dtype('float32'), (2, 3), (3, 4), True)
+    """
+    i, k, j = shape
+
+    def scrambled(n: int, salt: int) -> np.ndarray:
+        h = (np.arange(n, dtype=np.int64) * 2654435761 + salt) % 4294967291
+        mant = (0.5 + (h % 1000003) / 2000006.0) * np.where(h % 2 == 0, 1.0, -1.0)
+        return (mant * 2.0 ** ((h // 7) % 61 - 30)).astype(np.float32)
+    return scrambled(i * k, 1).reshape(i, k), scrambled(k * j, 2).reshape(k, j)
+
+
 def _self_check(kernel: Kernel) -> bool:
     """The kernel's bits equal numpy's matmul's on a product where any other order of a sum shows
     (numpy without BLAS, as in Pyodide, sums each dot product in order: ``mmcore.values.inorder``).
 
-    The same product is then run a few more times: V8 runs new wasm code in its baseline compiler
-    first (3-4× slower here) and compiles a function with its optimising one once it has been hot
-    for ~10,000 steps of a loop; a call already running is not switched over, so a reader's first
-    large product would otherwise run at the baseline's speed."""
-    rng = np.random.default_rng(14)
-    left = (rng.standard_normal((10, 300)) * 2.0 ** rng.integers(-30, 31, (10, 300))).astype(np.float32)
-    right = (rng.standard_normal((300, 9)) * 2.0 ** rng.integers(-30, 31, (300, 9))).astype(np.float32)
+    Then the kernel is warmed up: V8 runs new wasm code in its baseline compiler first (3-4× slower
+    here) and compiles a function with its optimising one once it has been hot for ~10,000 steps
+    of a loop; a call already running is not switched over, so a reader's first large product would
+    otherwise run at the baseline's speed."""
+    left, right = check_operands()
     want = np.matmul(left.astype(np.float64), right.astype(np.float64))
     if not np.array_equal(matmul_f32_wasm(left, right, kernel).view(np.int64), want.view(np.int64)):
         return False
-    for _ in range(4):
-        matmul_f32_wasm(left, right, kernel)
+    a, b = np.zeros((2, 128, kernel.rows)), np.zeros((2, 128, kernel.cols))
+    out = np.empty((2 * kernel.rows, 2 * kernel.cols))
+    src = np.zeros((2 * max(kernel.rows, kernel.cols), 128), np.float32)
+    (calls,) = plan(_address(a), _address(b), _address(out), (out.shape[0], 128, out.shape[1]),
+                    rows=kernel.rows, cols=kernel.cols)
+    packing = pack_args(_address(src), _address(a), (2 * kernel.rows, 128), src.strides, kernel.rows, 0)
+    for _ in range(24):                   # 24 × 512 steps of mm_matmul's loop, 24 × 256 of mm_pack's
+        kernel.matmul(*calls)
+        kernel.pack[kernel.rows](*packing)
     return True

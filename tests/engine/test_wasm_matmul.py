@@ -251,3 +251,16 @@ def test_pyodide_path_under_node_has_the_bits_of_the_sum_in_order(tmp_path, monk
         for key in ("got", "got_plain"):
             got = np.array(out[key][str(n)], dtype=np.int64).reshape(want.shape)
             assert np.array_equal(got, want.view(np.int64)), (key, shapes[n])
+
+
+def test_the_self_check_operands_show_any_other_order():
+    """The load-time self-check's product (no numpy.random) tells the sum in order from the sum
+    backwards and from four interleaved partial sums (a SIMD dot product's order)."""
+    from mmcore.values.wasm_matmul import check_operands
+    left, right = check_operands()
+    a, b = left.astype(np.float64), right.astype(np.float64)
+    want = _in_order(a, b)
+    backwards = _in_order(a[:, ::-1], b[::-1])
+    four = sum(_in_order(a[:, s::4], b[s::4]) for s in range(4))
+    assert (backwards != want).mean() > 0.5 and (four != want).mean() > 0.5
+    assert abs(left).min() >= 2.0 ** -31 and abs(left).max() < 2.0 ** 31 and 0.4 < (left < 0).mean() < 0.6
