@@ -1,0 +1,51 @@
+"""``abs_no_nan`` (copysign in Pyodide, np.abs elsewhere) gives np.abs's bits on every non-NaN
+input, by either path, and the Gaussian leaves and GELU that use it keep their values."""
+
+import numpy as np
+import pytest
+
+from mmcore.values import inits
+from mmcore.values.epilogs import _gelu_mm_no_nan
+
+EDGES = np.array([-0.0, 0.0, -1e-310, 1e-310, -np.inf, np.inf, -1.5, 2.5,
+                  -np.finfo(np.float64).max, np.finfo(np.float64).tiny])
+
+
+@pytest.fixture(params=[False, True], ids=["np.abs", "copysign"])
+def by_copysign(request, monkeypatch):
+    monkeypatch.setattr(inits, "_ABS_BY_COPYSIGN", request.param)
+    return request.param
+
+
+def test_abs_no_nan_has_abs_bits(by_copysign):
+    x = np.concatenate([EDGES, np.random.default_rng(3).standard_normal(1000) * 1e3])
+    got = inits.abs_no_nan(x, np.empty_like(x))
+    assert got.tobytes() == np.abs(x).tobytes()
+    assert np.signbit(got).sum() == 0
+
+
+def test_abs_no_nan_in_place(by_copysign):
+    x = np.array([-3.0, -0.0, 4.0])
+    assert inits.abs_no_nan(x, out=x) is x
+    assert x.tolist() == [3.0, 0.0, 4.0] and not np.signbit(x[1])
+
+
+def test_gaussian_leaf_same_bits_either_path(monkeypatch):
+    runs = []
+    for flag in (False, True):
+        monkeypatch.setattr(inits, "_ABS_BY_COPYSIGN", flag)
+        runs.append(inits.init_values("gaussian", 300, 130, rng=7).tobytes())
+    assert runs[0] == runs[1]
+
+
+@pytest.mark.parametrize("scale", [1.0, 14.0], ids=["mostly-near", "gathered"])
+def test_gelu_same_bits_either_path(monkeypatch, scale):
+    x = np.random.default_rng(5).standard_normal(5000) * scale
+    x[:4] = [-0.0, 0.0, -20.0, 20.0]
+    runs = []
+    for flag in (False, True):
+        monkeypatch.setattr(inits, "_ABS_BY_COPYSIGN", flag)
+        runs.append(_gelu_mm_no_nan(x.copy(), None).tobytes())
+    assert runs[0] == runs[1]
+    out = np.frombuffer(runs[0])
+    assert out[2] == 0.0 and np.signbit(out[2]) and out[3] == 20.0   # far: -20·(+0) = -0, 20·1 = 20
