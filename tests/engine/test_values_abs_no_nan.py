@@ -49,3 +49,23 @@ def test_gelu_same_bits_either_path(monkeypatch, scale):
     assert runs[0] == runs[1]
     out = np.frombuffer(runs[0])
     assert out[2] == 0.0 and np.signbit(out[2]) and out[3] == 20.0   # far: -20·(+0) = -0, 20·1 = 20
+
+
+@pytest.mark.parametrize("specials", [[np.nan], [np.inf, -np.inf], [np.inf], []],
+                         ids=["nan", "inf-and-minus-inf", "inf", "none"])
+def test_nan_to_zero_finds_every_nan_by_the_sum_check(specials):
+    from mmcore.values.epilogs import apply_epilog
+    acc = np.random.default_rng(1).standard_normal((300, 400))
+    for n, v in enumerate(specials):
+        acc[200 + n, 7 * n] = v
+    want = np.where(np.isnan(acc), 0.0, acc).astype(np.float32)
+    got = apply_epilog(acc.copy(), "none", k=1, nan_to_zero=True, overwrite=True)
+    assert got.tobytes() == want.tobytes()
+    assert np.isnan(got).sum() == 0
+
+
+def test_erf_tail_within_clamp_has_the_clamped_bits():
+    from mmcore.values.epilogs import _erf_tail_as
+    ax = np.concatenate([np.linspace(0, 6.5, 10_001), [np.nan]])
+    assert (_erf_tail_as(ax.copy(), within_clamp=True).tobytes()
+            == _erf_tail_as(ax.copy()).tobytes())
