@@ -115,43 +115,19 @@ function bootInBackground(mine) {
  */
 function afterFirstPaint(mine, fn) {
   let done = false;
-  let observer = null;
   const go = () => {
     if (done || mine !== generation) return;
     done = true;
-    observer?.disconnect();
+    document.removeEventListener("mm:first-frame", go);
     fn();
   };
-  const drawn = (entries) => entries.some((m) => m.name.startsWith("mm:first-frame:"));
-  if (!document.querySelector("[data-mm-cell][data-scene]") || drawn(performance.getEntriesByType("mark"))) return go();
-  firstFrameListeners.add(go);
-  if (typeof PerformanceObserver === "function") {
-    observer = new PerformanceObserver((list) => { if (drawn(list.getEntries())) go(); });
-    observer.observe({ type: "mark" });
-  }
+  const drawn = performance.getEntriesByType("mark").some((m) => m.name.startsWith("mm:first-frame:"));
+  if (!document.querySelector("[data-mm-cell][data-scene]") || drawn) return go();
+  // cell/cell.js markFirstFrame: the event comes in the same task as the mark
+  document.addEventListener("mm:first-frame", go);
   const later = () => setTimeout(go, 2000);
   if (document.readyState === "complete") later();
   else window.addEventListener("load", later, { once: true });
-}
-
-/** @type {Set<() => void>} called at once when a cell marks its first frame (see watchFirstFrames) */
-const firstFrameListeners = new Set();
-
-/**
- * Call the first-frame listeners in the same task as the cell's `mm:first-frame:` mark: a PerformanceObserver
- * delivers it later (a low-priority task, ~150 ms behind on a busy main thread).
- */
-function watchFirstFrames() {
-  const mark = performance.mark;
-  performance.mark = function (name, ...rest) {
-    const entry = mark.call(this, name, ...rest);
-    if (typeof name === "string" && name.startsWith("mm:first-frame:") && firstFrameListeners.size) {
-      const listeners = [...firstFrameListeners];
-      firstFrameListeners.clear();
-      for (const fn of listeners) fn();
-    }
-    return entry;
-  };
 }
 
 /** The page is the playground with an mm link in its query (`?mm=`): it will run the link as soon as it mounts. */
@@ -193,7 +169,6 @@ function start() {
   else mountAll();
 }
 
-watchFirstFrames();
 window.mmAtlas = { runtime, cells, mountAll };
 // Material's document$ first emits only after its own bundle has started; a page that opens with cells needs
 // not wait for it to start Python (module scripts run once the document is parsed)

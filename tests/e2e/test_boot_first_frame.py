@@ -1,5 +1,6 @@
-"""The background boot starts in the same task as the page's first `mm:first-frame:` mark (pyodide_app/js/app.js
-`watchFirstFrames`), not when a PerformanceObserver delivers that mark: the observer's callback is a low-priority
+"""The background boot starts in the same task as the page's first `mm:first-frame:` mark (the `mm:first-frame`
+event that pyodide_app/js/cell/cell.js `markFirstFrame` sends with it, heard by app.js `afterFirstPaint`), not
+when a PerformanceObserver delivers that mark: the observer's callback is a low-priority
 task, ~150-400 ms late on a busy 2-core machine (A/B with scripts/bench_page.py: boot_start - first_frame went
 from ~290 ms to 0 warm, and Python was ready sooner by about as much).
 
