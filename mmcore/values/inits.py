@@ -175,6 +175,31 @@ def _sin_2pi(s: np.ndarray, s2: np.ndarray, out: np.ndarray) -> np.ndarray:
     return acc
 
 
+def _box_muller_numpy(u: np.ndarray, v: np.ndarray, s: np.ndarray, s2: np.ndarray, doubled: bool) -> np.ndarray:
+    """``u`` (holding ln(1 - u)) = sqrt(m·u)·cos(2πv) + a, written over ``u`` (``v`` overwritten;
+    ``s``, ``s2``: scratch), m, a = -2, 1 when ``doubled`` else -1/2, 1/2 (see ``_gaussian``).
+    ``mmcore.values.wasm_poly`` does the same operations in the same order in Pyodide.
+
+    >>> _box_muller_numpy(np.array([0.0, -0.5]), np.array([0.0, 0.5]), np.empty(2), np.empty(2), True).tolist()
+    [1.0, 0.0]
+    """
+    u *= -2.0 if doubled else -0.5            # doubled: sqrt(-2 ln u) = z / cos; else z / (2 cos)
+    np.sqrt(u, out=u)
+    u *= _cos_2pi_draws(v, s, s2)
+    u += 1.0 if doubled else 0.5              # = 2·(0.5 + 0.5·z), or 0.5 + 0.5·z, exactly
+    return u
+
+
+def _box_muller_kernel():
+    """Pyodide's wasm SIMD Box–Muller (``mmcore.values.wasm_poly``) as ``run(u, v, doubled)`` ->
+    elements done, or None (CPython, ``MM_NO_WASM_KERNEL``, or not usable: the numpy passes)."""
+    if sys.platform != "emscripten":
+        return None
+    from mmcore.values.wasm_poly import box_muller_wasm, pyodide_box_muller
+    kernel = pyodide_box_muller()
+    return None if kernel is None else lambda u, v, doubled: box_muller_wasm(u, v, doubled, kernel)
+
+
 def _gaussian(rng: np.random.Generator, shape: tuple[int, int], *, lo: float = 0.0,
               span: float | None = None, dtype=np.float64) -> np.ndarray:
     """mm's Box–Muller: u = 1 - rand(), v = rand(), z = sqrt(-2 ln u)·cos(2πv), 0.5 + 0.5·z;
@@ -194,6 +219,7 @@ def _gaussian(rng: np.random.Generator, shape: tuple[int, int], *, lo: float = 0
     uvbuf = np.empty(2 * n_max)
     sbuf, s2buf = np.empty(n_max), np.empty(n_max)
     doubled = span == 2.0                     # mm's default min -1, max 1
+    wasm = _box_muller_kernel()
     for r in range(0, h, step):
         rows = min(step, h - r)
         n = rows * w
@@ -201,15 +227,11 @@ def _gaussian(rng: np.random.Generator, shape: tuple[int, int], *, lo: float = 0
         u, v = uvbuf[:n], uvbuf[n:2 * n]
         np.subtract(1.0, u, out=u)
         np.log(u, out=u)
-        u *= -2.0 if doubled else -0.5        # doubled: sqrt(-2 ln u) = z / cos; else z / (2 cos)
-        np.sqrt(u, out=u)
-        u *= _cos_2pi_draws(v, sbuf[:n], s2buf[:n])
-        if doubled:
-            u += 1.0                          # = 2·(0.5 + 0.5·z) exactly
-        else:
-            u += 0.5                          # = 0.5 + 0.5·z exactly
-            if span is not None:
-                u *= span
+        done = wasm(u, v, doubled) if wasm is not None else 0
+        if done < n:
+            _box_muller_numpy(u[done:], v[done:], sbuf[:n - done], s2buf[:n - done], doubled)
+        if not doubled and span is not None:
+            u *= span
         if span is not None:
             u += lo
         out[r:r + rows] = u.reshape(rows, w)

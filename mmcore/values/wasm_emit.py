@@ -1,6 +1,6 @@
 """A tiny WebAssembly binary encoder: just what ``mmcore.values.wasm_matmul`` needs (a module that
 imports its memory, exports functions of i32 parameters, and uses i32 arithmetic, loops and 128-bit
-SIMD loads, stores and f64x2 arithmetic). Instructions are bytes; a function body is their join.
+SIMD loads, stores and f64x2 arithmetic, including abs and sqrt). Instructions are bytes; a function body is their join.
 
 Examples:
     >>> uleb(624485).hex(), sleb(-123456).hex()
@@ -30,8 +30,8 @@ _OPS = {"block": 0x02, "loop": 0x03, "if": 0x04, "else": 0x05, "end": 0x0B, "br"
 #: SIMD opcodes (prefix 0xFD, then the number as unsigned LEB128)
 _SIMD = {"v128.load": 0x00, "v128.load32_splat": 0x09, "v128.load64_splat": 0x0A, "v128.store": 0x0B,
          "v128.const": 0x0C, "f32x4.splat": 0x13, "f64x2.splat": 0x14, "v128.load32_zero": 0x5C,
-         "v128.load64_zero": 0x5D, "f64x2.promote_low_f32x4": 0x5F, "f64x2.add": 0xF0, "f64x2.mul": 0xF2,
-         "f64x2.relaxed_madd": 0x107}
+         "v128.load64_zero": 0x5D, "f64x2.promote_low_f32x4": 0x5F, "f64x2.abs": 0xEC, "f64x2.sqrt": 0xEF,
+         "f64x2.add": 0xF0, "f64x2.sub": 0xF1, "f64x2.mul": 0xF2, "f64x2.relaxed_madd": 0x107}
 
 _MEMORY_OPS = {"f32.load", "f64.load", "f64.store", "v128.load", "v128.load32_splat", "v128.load64_splat",
                "v128.store", "v128.load32_zero", "v128.load64_zero"}
