@@ -196,7 +196,7 @@ def _box_muller_kernel():
     if sys.platform != "emscripten":
         return None
     from mmcore.values.wasm_poly import box_muller_wasm, pyodide_box_muller
-    kernel = pyodide_box_muller()
+    kernel = pyodide_box_muller(_SIN_2PI, _box_muller_numpy)
     return None if kernel is None else lambda u, v, doubled: box_muller_wasm(u, v, doubled, kernel)
 
 

@@ -14,8 +14,11 @@ In Pyodide the module is instantiated on Pyodide's own memory (``wasm_matmul.ins
 on first use and checked against the numpy passes on edge and scrambled values before it is used;
 ``MM_NO_WASM_KERNEL=1`` (read at import) keeps the numpy passes.
 
+The coefficients and the numpy passes (the self-check's reference) are the caller's
+(``inits._SIN_2PI``, ``inits._box_muller_numpy``): this module imports nothing of ``inits``.
+
 Example (CPython runs no wasm):
-    >>> wasm = box_muller_module()
+    >>> wasm = box_muller_module((6.283185307179586, -41.341702240399755))
     >>> wasm[:4], export_name(True, UNROLL)
     (b'\\x00asm', 'mm_box_muller_doubled_2')
 """
@@ -87,16 +90,13 @@ def box_muller_function(doubled: bool, unroll: int, coefficients: tuple[float, .
                       locals=((3 * unroll, w.V128),))
 
 
-def box_muller_module(unroll: int = UNROLL, coefficients: tuple[float, ...] | None = None) -> bytes:
-    """The module: both modes, unrolled by ``unroll`` and by 1 (for the pairs left over), on an
-    imported memory ``env.memory``; ``coefficients`` default to ``inits._SIN_2PI``.
+def box_muller_module(coefficients: tuple[float, ...], unroll: int = UNROLL) -> bytes:
+    """The module for the sine's Taylor ``coefficients`` (of s, s³, s⁵, ...): both modes, unrolled by
+    ``unroll`` and by 1 (for the pairs left over), on an imported memory ``env.memory``.
 
-    >>> box_muller_module(4) != box_muller_module()
+    >>> box_muller_module((1.0, 2.0), 4) != box_muller_module((1.0, 2.0))
     True
     """
-    if coefficients is None:
-        from mmcore.values.inits import _SIN_2PI
-        coefficients = _SIN_2PI
     if unroll < 1 or len(coefficients) < 2:
         raise ValueError(f"box_muller_module: unroll ≥ 1 and ≥ 2 coefficients, not {unroll}, {len(coefficients)}")
     return w.module([box_muller_function(d, n, tuple(coefficients)) for d in (True, False)
@@ -156,43 +156,45 @@ def check_inputs(n: int = 1024) -> tuple[np.ndarray, np.ndarray]:
 _KERNEL: list = []          # [the kernel or None], once tried
 
 
-def pyodide_box_muller() -> BoxMuller | None:
-    """The compiled, checked kernel in Pyodide, or None (CPython, no SIMD, ``MM_NO_WASM_KERNEL``,
-    a failed self-check); compiled on the first call only.
+def pyodide_box_muller(coefficients: tuple[float, ...], reference: Callable) -> BoxMuller | None:
+    """The compiled kernel for ``coefficients`` in Pyodide, checked against ``reference`` (the numpy
+    passes, as ``self_check`` calls them), or None (CPython, no SIMD, ``MM_NO_WASM_KERNEL``, a failed
+    self-check); compiled on the first call only (later calls return the same).
 
-    >>> pyodide_box_muller() is None or sys.platform == "emscripten"
+    >>> pyodide_box_muller((1.0, 2.0), None) is None or sys.platform == "emscripten"
     True
     """
     if not _KERNEL:
-        _KERNEL.append(None if _DISABLED or sys.platform != "emscripten" else _load_in_pyodide())
+        _KERNEL.append(None if _DISABLED or sys.platform != "emscripten"
+                       else _load_in_pyodide(tuple(coefficients), reference))
     return _KERNEL[0]
 
 
-def _load_in_pyodide() -> BoxMuller | None:
+def _load_in_pyodide(coefficients: tuple[float, ...], reference: Callable) -> BoxMuller | None:
     try:
         from mmcore.values.wasm_matmul import instantiate_in_pyodide
-        exports = instantiate_in_pyodide(box_muller_module(UNROLL))
+        exports = instantiate_in_pyodide(box_muller_module(coefficients, UNROLL))
         if exports is None:
             return None
         kernel = BoxMuller({(d, n): getattr(exports, export_name(d, n)) for d in (True, False)
                             for n in {UNROLL, 1}})
-        return kernel if self_check(kernel) else None
+        return kernel if self_check(kernel, reference) else None
     except Exception:             # noqa: BLE001  (any failure: the numpy passes stay)
         return None
 
 
-def self_check(kernel: BoxMuller, run: Callable[..., int] = box_muller_wasm) -> bool:
-    """The kernel's bits equal the numpy passes' on ``check_inputs`` (an odd length: every export
-    and the numpy tail), both modes; then warmed up (V8 optimises a wasm function once hot, and a
-    call already running keeps its baseline code)."""
-    from mmcore.values.inits import _box_muller_numpy
+def self_check(kernel: BoxMuller, reference: Callable, run: Callable[..., int] = box_muller_wasm) -> bool:
+    """The kernel's bits equal ``reference(u, v, s, s2, doubled)``'s (the numpy passes, writing over
+    ``u``) on ``check_inputs`` (an odd length: every export and the numpy tail), both modes; then
+    warmed up (V8 optimises a wasm function once hot, and a call already running keeps its
+    baseline code)."""
     u, v = check_inputs(1023)
     for doubled in (True, False):
         want = u.copy()
-        _box_muller_numpy(want, v.copy(), np.empty_like(u), np.empty_like(u), doubled)
+        reference(want, v.copy(), np.empty_like(u), np.empty_like(u), doubled)
         got = u.copy()
         done = run(got, v.copy(), doubled, kernel)
-        _box_muller_numpy(got[done:], v[done:].copy(), np.empty(u.size - done), np.empty(u.size - done), doubled)
+        reference(got[done:], v[done:].copy(), np.empty(u.size - done), np.empty(u.size - done), doubled)
         if not np.array_equal(got.view(np.int64), want.view(np.int64)):
             return False
     for _ in range(16):

@@ -37,7 +37,7 @@ def run_in_node(u: np.ndarray, v: np.ndarray, doubled: bool, *, unroll: int = wa
     Record.unroll = unroll
     where = {id(u): at_u, id(v): at_v}
     done = wasm_poly.box_muller_wasm(u, v, doubled, Record, address=lambda a: where[id(a)])
-    job = {"wasm": base64.b64encode(wasm_poly.box_muller_module(unroll, coefficients)).decode(),
+    job = {"wasm": base64.b64encode(wasm_poly.box_muller_module(coefficients, unroll)).decode(),
            "image": base64.b64encode(bytes(image.data)).decode(), "calls": calls, "out": [at_u, u.nbytes]}
     return np.frombuffer(base64.b64decode(_node(RUN, json.dumps(job))), dtype=np.float64), done
 
@@ -91,8 +91,8 @@ def test_self_check_fails_on_other_bits():
         u[7] = np.nextafter(u[7], np.inf)
         return u.size
 
-    assert wasm_poly.self_check(None, run=exact) is True
-    assert wasm_poly.self_check(None, run=off) is False
+    assert wasm_poly.self_check(None, _box_muller_numpy, run=exact) is True
+    assert wasm_poly.self_check(None, _box_muller_numpy, run=off) is False
 
 
 def test_check_inputs_are_draws_with_the_edges():
@@ -107,7 +107,8 @@ import json
 import numpy as np
 import mmcore.values.wasm_poly as wp
 from mmcore.values.inits import init_values
-kernel = wp.pyodide_box_muller()
+from mmcore.values.inits import _SIN_2PI, _box_muller_numpy
+kernel = wp.pyodide_box_muller(_SIN_2PI, _box_muller_numpy)
 cases = [("gaussian", 256, 192, -1.0, 1.0), ("gaussian", 97, 33, -1.0, 1.0), ("gaussian", 5, 7, 0.0, 1.0),
          ("gaussian", 300, 301, -3.0, 0.5), ("gaussian", 1, 1, -1.0, 1.0), ("gaussian", 2, 40000, 0.0, 1.0)]
 out = {"kernel": kernel is not None, "with": [], "without": []}
