@@ -191,13 +191,12 @@ def _box_muller_numpy(u: np.ndarray, v: np.ndarray, s: np.ndarray, s2: np.ndarra
 
 
 def _box_muller_kernel():
-    """Pyodide's wasm SIMD Box–Muller (``mmcore.values.wasm_poly``) as ``run(u, v, doubled)`` ->
-    elements done, or None (CPython, ``MM_NO_WASM_KERNEL``, or not usable: the numpy passes)."""
+    """Pyodide's wasm Gaussian leaves' kernel (``mmcore.values.wasm_poly.BoxMuller``: ``draw`` and
+    ``finish``), or None (CPython, ``MM_NO_WASM_KERNEL``, or not usable: numpy)."""
     if sys.platform != "emscripten":
         return None
-    from mmcore.values.wasm_poly import box_muller_wasm, pyodide_box_muller
-    kernel = pyodide_box_muller(_SIN_2PI, _box_muller_numpy)
-    return None if kernel is None else lambda u, v, doubled: box_muller_wasm(u, v, doubled, kernel)
+    from mmcore.values.wasm_poly import pyodide_box_muller
+    return pyodide_box_muller(_SIN_2PI, _box_muller_numpy)
 
 
 def _gaussian(rng: np.random.Generator, shape: tuple[int, int], *, lo: float = 0.0,
@@ -223,11 +222,12 @@ def _gaussian(rng: np.random.Generator, shape: tuple[int, int], *, lo: float = 0
     for r in range(0, h, step):
         rows = min(step, h - r)
         n = rows * w
-        rng.random(out=uvbuf[:2 * n])         # the block's n draws of u, then its n draws of v
+        if wasm is None or not wasm.draw(rng, uvbuf[:2 * n]):
+            rng.random(out=uvbuf[:2 * n])     # the block's n draws of u, then its n draws of v
         u, v = uvbuf[:n], uvbuf[n:2 * n]
         np.subtract(1.0, u, out=u)
         np.log(u, out=u)
-        done = wasm(u, v, doubled) if wasm is not None else 0
+        done = wasm.finish(u, v, doubled) if wasm is not None else 0
         if done < n:
             _box_muller_numpy(u[done:], v[done:], sbuf[:n - done], s2buf[:n - done], doubled)
         if not doubled and span is not None:

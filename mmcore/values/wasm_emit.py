@@ -1,6 +1,6 @@
 """A tiny WebAssembly binary encoder: just what ``mmcore.values.wasm_matmul`` needs (a module that
-imports its memory, exports functions of i32 parameters, and uses i32 arithmetic, loops and 128-bit
-SIMD loads, stores and f64x2 arithmetic, including abs and sqrt). Instructions are bytes; a function body is their join.
+imports its memory, exports functions of i32 parameters, and uses i32 and i64 integer arithmetic, loops,
+f64 conversions and 128-bit SIMD loads, stores and f64x2 arithmetic, including abs and sqrt). Instructions are bytes; a function body is their join.
 
 Examples:
     >>> uleb(624485).hex(), sleb(-123456).hex()
@@ -13,19 +13,24 @@ Examples:
 
 from __future__ import annotations
 
+import struct
+
 from dataclasses import dataclass
 
-__all__ = ["Function", "I32", "V128", "block", "get", "i32", "loop", "mem", "module", "op", "set_", "sleb",
-           "tee", "uleb"]
+__all__ = ["Function", "I32", "I64", "V128", "block", "f64", "get", "i32", "i64", "loop", "mem", "module", "op",
+           "set_", "sleb", "tee", "uleb"]
 
-I32, V128 = 0x7F, 0x7B                      # value types
+I32, I64, V128 = 0x7F, 0x7E, 0x7B           # value types
 
 #: single-byte opcodes
 _OPS = {"block": 0x02, "loop": 0x03, "if": 0x04, "else": 0x05, "end": 0x0B, "br": 0x0C, "br_if": 0x0D,
         "return": 0x0F, "drop": 0x1A, "local.get": 0x20, "local.set": 0x21, "local.tee": 0x22,
         "i32.const": 0x41, "i32.eqz": 0x45, "i32.eq": 0x46, "i32.ne": 0x47, "i32.lt_u": 0x49,
         "i32.gt_u": 0x4B, "i32.add": 0x6A, "i32.sub": 0x6B, "i32.mul": 0x6C, "i32.shl": 0x74,
-        "f32.load": 0x2A, "f64.load": 0x2B, "f64.store": 0x39, "f64.promote_f32": 0xBB}
+        "f32.load": 0x2A, "f64.load": 0x2B, "f64.store": 0x39, "f64.promote_f32": 0xBB,
+        "i64.load": 0x29, "i64.store": 0x37, "i64.const": 0x42, "f64.const": 0x44, "i64.lt_u": 0x54,
+        "i64.add": 0x7C, "i64.mul": 0x7E, "i64.and": 0x83, "i64.xor": 0x85, "i64.shr_u": 0x88, "i64.rotr": 0x8A,
+        "i64.extend_i32_u": 0xAD, "f64.mul": 0xA2, "f64.convert_i64_u": 0xBA}
 
 #: SIMD opcodes (prefix 0xFD, then the number as unsigned LEB128)
 _SIMD = {"v128.load": 0x00, "v128.load32_splat": 0x09, "v128.load64_splat": 0x0A, "v128.store": 0x0B,
@@ -33,7 +38,7 @@ _SIMD = {"v128.load": 0x00, "v128.load32_splat": 0x09, "v128.load64_splat": 0x0A
          "v128.load64_zero": 0x5D, "f64x2.promote_low_f32x4": 0x5F, "f64x2.abs": 0xEC, "f64x2.sqrt": 0xEF,
          "f64x2.add": 0xF0, "f64x2.sub": 0xF1, "f64x2.mul": 0xF2, "f64x2.relaxed_madd": 0x107}
 
-_MEMORY_OPS = {"f32.load", "f64.load", "f64.store", "v128.load", "v128.load32_splat", "v128.load64_splat",
+_MEMORY_OPS = {"f32.load", "f64.load", "f64.store", "i64.load", "i64.store", "v128.load", "v128.load32_splat", "v128.load64_splat",
                "v128.store", "v128.load32_zero", "v128.load64_zero"}
 
 
@@ -105,6 +110,26 @@ def i32(value: int) -> bytes:
     return op("i32.const", sleb(value))
 
 
+def i64(value: int) -> bytes:
+    """``i64.const value``; ``value`` as a signed or an unsigned 64-bit number (the same bits).
+
+    >>> i64(2 ** 64 - 1) == i64(-1), i64(2 ** 63).hex()
+    (True, '428080808080808080807f')
+    """
+    if not -2 ** 63 <= value < 2 ** 64:
+        raise ValueError(f"i64: {value} is not a 64-bit number")
+    return op("i64.const", sleb(value - 2 ** 64 if value >= 2 ** 63 else value))
+
+
+def f64(value: float) -> bytes:
+    """``f64.const value`` (its 8 bytes, little-endian).
+
+    >>> f64(1.0).hex()
+    '44000000000000f03f'
+    """
+    return op("f64.const", struct.pack("<d", value))
+
+
 def mem(name: str, offset: int = 0, align: int = 0) -> bytes:
     """A load or store with its memarg (alignment as a power of two, a constant byte offset).
 
@@ -129,7 +154,7 @@ def block(*body: bytes) -> bytes:
 @dataclass(frozen=True)
 class Function:
     """An exported function: ``params`` i32 parameters, ``results`` i32 results, extra locals as
-    ``(count, type)`` pairs, and its body (instructions without the final ``end``)."""
+    ``(count, type)`` pairs (``I32``, ``I64``, ``V128``), and its body (instructions without the final ``end``)."""
     name: str
     params: int
     results: int

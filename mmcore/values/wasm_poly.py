@@ -10,6 +10,9 @@ Two modes: ``doubled`` (m = -2, a = 1: mm's default range, ``2·(0.5 + 0.5·z)``
 float64 array at byte address ``u`` from the one at ``v``, ``groups`` (≥ 1) times ``unroll`` pairs of
 elements; ``unroll`` independent polynomials in flight hide the Horner chain's latency.
 
+The module also holds ``mm_pcg64_random`` (``mmcore.values.wasm_pcg64``): the leaves' draws of a
+PCG64 ``Generator``, numpy's bits, about twice as fast as ``Generator.random`` in Pyodide.
+
 In Pyodide the module is instantiated on Pyodide's own memory (``wasm_matmul.instantiate_in_pyodide``)
 on first use and checked against the numpy passes on edge and scrambled values before it is used;
 ``MM_NO_WASM_KERNEL=1`` (read at import) keeps the numpy passes.
@@ -35,6 +38,7 @@ from typing import Any, Callable
 import numpy as np
 
 from mmcore.values import wasm_emit as w
+from mmcore.values.wasm_pcg64 import RANDOM, fill_random, pcg64_function
 
 __all__ = ["UNROLL", "BoxMuller", "box_muller_module", "box_muller_wasm", "check_inputs", "export_name",
            "pyodide_box_muller"]
@@ -100,14 +104,24 @@ def box_muller_module(coefficients: tuple[float, ...], unroll: int = UNROLL) -> 
     if unroll < 1 or len(coefficients) < 2:
         raise ValueError(f"box_muller_module: unroll ≥ 1 and ≥ 2 coefficients, not {unroll}, {len(coefficients)}")
     return w.module([box_muller_function(d, n, tuple(coefficients)) for d in (True, False)
-                     for n in sorted({unroll, 1}, reverse=True)])
+                     for n in sorted({unroll, 1}, reverse=True)] + [pcg64_function()])
 
 
 @dataclass(frozen=True)
 class BoxMuller:
-    """The compiled exports (callables of i32 arguments) by ``(doubled, unroll)``."""
+    """The compiled exports (callables of i32 arguments) by ``(doubled, unroll)``, and ``random``
+    (``mm_pcg64_random``)."""
     exports: dict
     unroll: int = UNROLL
+    random: Any = None
+
+    def finish(self, u: np.ndarray, v: np.ndarray, doubled: bool) -> int:
+        """``box_muller_wasm(u, v, doubled, self)``."""
+        return box_muller_wasm(u, v, doubled, self)
+
+    def draw(self, generator: np.random.Generator, out: np.ndarray) -> bool:
+        """``generator.random(out=out)`` by ``mm_pcg64_random``; False (nothing drawn) unless PCG64."""
+        return self.random is not None and fill_random(generator, out, self.random)
 
 
 def box_muller_wasm(u: np.ndarray, v: np.ndarray, doubled: bool, kernel: BoxMuller,
@@ -177,7 +191,7 @@ def _load_in_pyodide(coefficients: tuple[float, ...], reference: Callable) -> Bo
         if exports is None:
             return None
         kernel = BoxMuller({(d, n): getattr(exports, export_name(d, n)) for d in (True, False)
-                            for n in {UNROLL, 1}})
+                            for n in {UNROLL, 1}}, random=getattr(exports, RANDOM))
         return kernel if self_check(kernel, reference) else None
     except Exception:             # noqa: BLE001  (any failure: the numpy passes stay)
         return None
@@ -187,7 +201,9 @@ def self_check(kernel: BoxMuller, reference: Callable, run: Callable[..., int] =
     """The kernel's bits equal ``reference(u, v, s, s2, doubled)``'s (the numpy passes, writing over
     ``u``) on ``check_inputs`` (an odd length: every export and the numpy tail), both modes; then
     warmed up (V8 optimises a wasm function once hot, and a call already running keeps its
-    baseline code)."""
+    baseline code). With ``random``, also its draws and the state it leaves: numpy's."""
+    if kernel is not None and kernel.random is not None and not _random_is_numpys(kernel):
+        return False
     u, v = check_inputs(1023)
     for doubled in (True, False):
         want = u.copy()
@@ -200,3 +216,13 @@ def self_check(kernel: BoxMuller, reference: Callable, run: Callable[..., int] =
     for _ in range(16):
         run(u.copy(), v, True, kernel)
     return True
+
+
+def _random_is_numpys(kernel: BoxMuller) -> bool:
+    """``mm_pcg64_random``'s draws (odd and even counts) and the state it leaves equal numpy's."""
+    ours, numpys = np.random.default_rng(20261207), np.random.default_rng(20261207)
+    for n in (1, 1001, 4096):
+        got, want = np.empty(n), numpys.random(n)
+        if not kernel.draw(ours, got) or not np.array_equal(got.view(np.int64), want.view(np.int64)):
+            return False
+    return ours.bit_generator.state == numpys.bit_generator.state

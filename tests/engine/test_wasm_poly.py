@@ -2,7 +2,8 @@
 outside Pyodide on a memory of the test's own: bit for bit the numpy passes of
 ``mmcore.values.inits._box_muller_numpy`` on edge draws (0, 1/4, 1/2, 3/4 and their neighbours,
 1 - 2^-53, ±0 and tiny reductions) and many random ones, both modes, every unroll; a changed
-coefficient or order shows. Also the Pyodide path under Node: Gaussian leaves with and without the
+coefficient or order shows. The PCG64 draws (``mmcore.values.wasm_pcg64``): numpy's, and the state
+left behind numpy's. Also the Pyodide path under Node: Gaussian leaves with and without the
 kernel have the same bytes (skipped without Node or without the Pyodide index).
 """
 
@@ -80,6 +81,37 @@ def test_the_check_can_fail():
     assert not np.array_equal(got[:done].view(np.int64), want[:done].view(np.int64))
 
 
+@needs_node
+@pytest.mark.parametrize("seed", [0, 1, 2026, 2 ** 63 + 5])
+def test_pcg64_draws_and_state_are_numpys(seed):
+    from mmcore.values.wasm_pcg64 import RANDOM, state_words
+    g = np.random.default_rng(seed)
+    g.random(3)                                       # not the seed's first state
+    words = state_words(g)
+    image = Image()
+    at_state, at_out = image.put(words), image.put(np.zeros(50_001))
+    job = {"wasm": base64.b64encode(wasm_poly.box_muller_module(_SIN_2PI)).decode(),
+           "image": base64.b64encode(bytes(image.data)).decode(),
+           "calls": [[RANDOM, at_state, at_out, 1], [RANDOM, at_state, at_out + 8, 50_000]],
+           "out": [at_state, at_out + 8 * 50_001 - at_state]}
+    raw = base64.b64decode(_node(RUN, json.dumps(job)))
+    got = np.frombuffer(raw[at_out - at_state:], dtype=np.float64)
+    want = g.random(50_001)
+    assert np.array_equal(got.view(np.int64), want.view(np.int64))
+    state = np.frombuffer(raw[:32], dtype=np.uint64)
+    assert state.tolist() == state_words(g).tolist()  # the state numpy is in after the same draws
+
+
+def test_pcg64_state_words_and_other_bit_generators():
+    from mmcore.values.wasm_pcg64 import fill_random, state_words
+    g = np.random.default_rng(9)
+    st = g.bit_generator.state["state"]
+    lo, hi, ilo, ihi = (int(x) for x in state_words(g))
+    assert lo | hi << 64 == st["state"] and ilo | ihi << 64 == st["inc"]
+    other = np.random.Generator(np.random.MT19937(9))
+    assert fill_random(other, np.zeros(4), random=None) is False      # never called: numpy draws these
+
+
 def test_self_check_fails_on_other_bits():
     """The load-time self-check rejects a kernel whose bits differ (here a numpy stand-in one ulp off)."""
     def exact(u, v, doubled, kernel):
@@ -109,6 +141,7 @@ import mmcore.values.wasm_poly as wp
 from mmcore.values.inits import init_values
 from mmcore.values.inits import _SIN_2PI, _box_muller_numpy
 kernel = wp.pyodide_box_muller(_SIN_2PI, _box_muller_numpy)
+mt = lambda: np.random.Generator(np.random.MT19937(4))                # not PCG64: numpy's draws
 cases = [("gaussian", 256, 192, -1.0, 1.0), ("gaussian", 97, 33, -1.0, 1.0), ("gaussian", 5, 7, 0.0, 1.0),
          ("gaussian", 300, 301, -3.0, 0.5), ("gaussian", 1, 1, -1.0, 1.0), ("gaussian", 2, 40000, 0.0, 1.0)]
 out = {"kernel": kernel is not None, "with": [], "without": []}
@@ -116,6 +149,9 @@ for key in ("with", "without"):
     wp._KERNEL[:] = [kernel if key == "with" else None]
     for init, h, w, lo, hi in cases:
         out[key].append(init_values(init, h, w, min=lo, max=hi, rng=h * w).view(np.int32).tolist())
+    g = np.random.default_rng(11)
+    out[key].append([init_values("gaussian", 70, 600, rng=g).view(np.int32).tolist(), g.random(3).tolist()])
+    out[key].append(init_values("gaussian", 40, 50, rng=mt()).view(np.int32).tolist())
 print(json.dumps(out))
 '''
 
@@ -131,4 +167,6 @@ def test_pyodide_gaussian_leaves_have_the_same_bytes_with_the_kernel(monkeypatch
     assert out["with"] == out["without"]
     from mmcore.values.inits import init_values
     assert out["without"][0] == init_values("gaussian", 256, 192, rng=256 * 192).view(np.int32).tolist()
+    g = np.random.default_rng(11)
+    assert out["with"][-2] == [init_values("gaussian", 70, 600, rng=g).view(np.int32).tolist(), g.random(3).tolist()]
 
