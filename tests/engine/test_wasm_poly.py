@@ -127,6 +127,22 @@ def test_self_check_fails_on_other_bits():
     assert wasm_poly.self_check(None, _box_muller_numpy, run=off) is False
 
 
+@pytest.mark.parametrize("wrong", [False, True])
+def test_self_check_fails_on_other_draws(wrong):
+    """The self-check also rejects a kernel whose PCG64 draws (or the state it leaves) differ."""
+    class Draws(wasm_poly.BoxMuller):
+        def draw(self, generator, out):
+            generator.random(out=out)
+            if wrong and out.size > 1000:
+                out[500] = np.nextafter(out[500], 1.0)
+            return True
+
+    def exact(u, v, doubled, kernel):
+        _box_muller_numpy(u, v.copy(), np.empty_like(u), np.empty_like(u), doubled)
+        return u.size
+    assert wasm_poly.self_check(Draws({}, random=object()), _box_muller_numpy, run=exact) is not wrong
+
+
 def test_check_inputs_are_draws_with_the_edges():
     u, v = wasm_poly.check_inputs(1023)
     assert u.size == v.size == 1023 and (u <= 0).all() and ((v >= 0) & (v < 1)).all()
