@@ -168,6 +168,10 @@ for key in ("with", "without"):
     g = np.random.default_rng(11)
     out[key].append([init_values("gaussian", 70, 600, rng=g).view(np.int32).tolist(), g.random(3).tolist()])
     out[key].append(init_values("gaussian", 40, 50, rng=mt()).view(np.int32).tolist())
+    g = np.random.default_rng(12)
+    g.integers(0, 1000, size=3, dtype=np.uint32)                       # a buffered half of a 64-bit draw
+    leaf = init_values("gaussian", 9, 11, rng=g).view(np.int32).tolist()
+    out[key].append([leaf, g.integers(0, 1000, size=3, dtype=np.uint32).tolist(), g.random(2).tolist()])
 print(json.dumps(out))
 '''
 
@@ -184,5 +188,5 @@ def test_pyodide_gaussian_leaves_have_the_same_bytes_with_the_kernel(monkeypatch
     from mmcore.values.inits import init_values
     assert out["without"][0] == init_values("gaussian", 256, 192, rng=256 * 192).view(np.int32).tolist()
     g = np.random.default_rng(11)
-    assert out["with"][-2] == [init_values("gaussian", 70, 600, rng=g).view(np.int32).tolist(), g.random(3).tolist()]
+    assert out["with"][-3] == [init_values("gaussian", 70, 600, rng=g).view(np.int32).tolist(), g.random(3).tolist()]
 
