@@ -210,7 +210,8 @@ def _gaussian(rng: np.random.Generator, shape: tuple[int, int], *, lo: float = 0
     |cos 2πv| >= 6.9e-16 unless 0) and commutes with rounding, and sqrt(x/4) = sqrt(x)/2. So
     with mm's default range (span 2) ``2·(0.5 + 0.5·z)`` is ``1 + z`` rounded once, and otherwise
     ``0.5 + 0.5·z`` is ``0.5 + sqrt(-ln(u)/2)·cos 2πv`` (the 1/2 moved into the square root's
-    argument)."""
+    argument). In Pyodide the draws and everything after the log run in wasm where they can
+    (``_box_muller_kernel``: the same bits)."""
     h, w = shape
     out = np.empty(shape, dtype=dtype)
     step = max(1, _BLOCK // max(w, 1))

@@ -8,7 +8,8 @@ of about twenty numpy passes (each its own loop over memory in Pyodide's numpy, 
 Two modes: ``doubled`` (m = -2, a = 1: mm's default range, ``2·(0.5 + 0.5·z)``) and half
 (m = -1/2, a = 1/2). Each export ``mm_box_muller_{mode}_{unroll}(u, v, groups)`` writes over the
 float64 array at byte address ``u`` from the one at ``v``, ``groups`` (≥ 1) times ``unroll`` pairs of
-elements; ``unroll`` independent polynomials in flight hide the Horner chain's latency.
+elements; ``unroll`` independent polynomials in flight (the out-of-order core overlaps the loop's
+steps anyway: in Node, 32768 elements take ~0.096 ms unrolled by 1, ~0.092 by 2, ~0.082 by 4).
 
 The module also holds ``mm_pcg64_random`` (``mmcore.values.wasm_pcg64``): the leaves' draws of a
 PCG64 ``Generator``, numpy's bits, about twice as fast as ``Generator.random`` in Pyodide.
