@@ -143,11 +143,21 @@ def test_long_press_opens_lens_and_keyboard_moves_it(fig_page):
 # -- settings, URL state, history -------------------------------------------------------------------------------
 
 def wait_display(page, **want):
-    """Wait until the figure's display settings have the wanted values (a remount may come in between)."""
-    page.wait_for_function("""([id, want]) => { const f = mmAtlas.cells.get(id)?.figure;
+    """Wait until the figure's display settings have the wanted values. A back/forward may also make Material's
+    instant navigation swap the page (a fetch, then the cells remount and read their state from the URL): the old
+    cell can show the wanted state just before that swap unmounts it, so the cell found is tagged and must still
+    be the mounted one a moment later; if it was swapped, wait for the new one."""
+    check = """([id, want]) => { const f = mmAtlas.cells.get(id)?.figure;
         const d = f && f.scene && f.getState().display;
-        return d && Object.entries(want).every(([k, v]) => d[k] === v); }""", arg=[CELL, want])
-    settle(page, 4)
+        return d && Object.entries(want).every(([k, v]) => d[k] === v); }"""
+    for _ in range(4):
+        page.wait_for_function(check, arg=[CELL, want])
+        tag = page.evaluate("(id) => (mmAtlas.cells.get(id).testTag = Math.random())", CELL)
+        page.wait_for_timeout(500)
+        settle(page, 4)
+        if page.evaluate("(id) => mmAtlas.cells.get(id)?.testTag ?? null", CELL) == tag:
+            return
+    raise AssertionError("the cell was remounted again and again")
 
 
 def open_menu(page):
