@@ -37,7 +37,10 @@ def _code(which: str, repeats: int) -> str:
     return BENCH_SOURCE + f"\nimport json\nprint(json.dumps(run_bench({which!r}, {int(repeats)})))\n"
 
 
-def in_browser(site: pathlib.Path, which: str, repeats: int) -> dict:
+def run_in_playground(site: pathlib.Path, code: str) -> str:
+    """Run ``code`` in headless Chromium through the built site's playground cell (its live-cell worker) and
+    return its stdout. Example: run_in_playground(REPO / "site", "print(1 + 1)")  # "2\n"
+    """
     from playwright.sync_api import sync_playwright
 
     server, url = serve(site)
@@ -49,12 +52,16 @@ def in_browser(site: pathlib.Path, which: str, repeats: int) -> dict:
             page.goto(url + "playground/")
             page.wait_for_function("() => window.mmAtlas && window.mmAtlas.cells.size > 0")  # a function: the CSP forbids eval
             cell_id = page.evaluate("[...window.mmAtlas.cells.keys()][0]")
-            out = page.evaluate(
-                "async ([id, code]) => (await window.mmAtlas.runtime.run(id, code)).stdout",
-                [cell_id, _code(which, repeats)])
+            out = page.evaluate("async ([id, code]) => (await window.mmAtlas.runtime.run(id, code)).stdout",
+                                [cell_id, code])
             browser.close()
     finally:
         server.shutdown()
+    return out
+
+
+def in_browser(site: pathlib.Path, which: str, repeats: int) -> dict:
+    out = run_in_playground(site, _code(which, repeats))
     return json.loads(out.strip().splitlines()[-1])
 
 

@@ -123,25 +123,11 @@ print(json.dumps(report))
 def in_browser(site: pathlib.Path, which: list[str], repeats: int, engine: int = 0) -> dict:
     """BROWSER's report, run in headless Chromium by the site's playground worker (with the engine
     benchmark's source in front: the site's wheel has no ``scripts/``)."""
-    from bench_page import ARGS, CHROMIUM, serve
-    from playwright.sync_api import sync_playwright
+    from bench_engine_browser import run_in_playground
 
-    server, url = serve(site)
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-            page = browser.new_page()
-            page.set_default_timeout(600_000)
-            page.goto(url + "playground/")
-            page.wait_for_function("() => window.mmAtlas && window.mmAtlas.cells.size > 0")  # no eval: the CSP
-            cell_id = page.evaluate("[...window.mmAtlas.cells.keys()][0]")
-            code = ((REPO / "scripts" / "engine_bench.py").read_text(encoding="utf-8")
-                    + f"\nWHICH, REPEATS, ENGINE = {which!r}, {repeats}, {engine}\n" + BROWSER)
-            out = page.evaluate("async ([id, code]) => (await window.mmAtlas.runtime.run(id, code)).stdout",
-                                [cell_id, code])
-            browser.close()
-    finally:
-        server.shutdown()
+    code = ((REPO / "scripts" / "engine_bench.py").read_text(encoding="utf-8")
+            + f"\nWHICH, REPEATS, ENGINE = {which!r}, {repeats}, {engine}\n" + BROWSER)
+    out = run_in_playground(site, code)
     return json.loads(out.strip().splitlines()[-1])
 
 
