@@ -108,7 +108,9 @@ def _engine(sec: dict, browser: dict | None) -> str:
                    f"{_ms(r['numpy_f64_matmuls_s'] * 1000)} | {r['ratio_vs_f64']:.2f}× |")
     if browser:
         c, p = browser["data"]["cpython"], browser["data"]["pyodide"]
-        out += ["", f"In the browser (Pyodide, WebAssembly, no BLAS) the `{p['which']}` build takes "
+        out += ["", "In the browser (Pyodide, WebAssembly, no BLAS: the matmuls and the random leaves run in the "
+                "engine's own WebAssembly SIMD kernels, and the scene's bytes are CPython's) "
+                f"the `{p['which']}` build takes "
                 f"{_ms(p['median_s'] * 1000)}, {p['median_s'] / c['median_s']:.1f}× its CPython time "
                 f"({_ms(c['median_s'] * 1000)} in the same run).", "", _source(browser)]
     return "\n".join(out)
