@@ -28,6 +28,7 @@ import js
 js.process.mainModule.require("v8").setFlagsFromString("--experimental-wasm-relaxed-simd")  # Node 20: behind a flag
 import numpy as np
 import mmcore.values.wasm_matmul as wm
+from mmcore.values.wasm_load import instantiate_in_pyodide
 from mmcore.values.inorder import matmul_in_order
 
 def layer_shapes(seq, d, dh, ffn):
@@ -40,7 +41,7 @@ rng = np.random.default_rng(0)
 kernels = {}
 for rows, cols, kc, group in VARIANTS:
     if (rows, cols) not in kernels:
-        ex = wm.instantiate_in_pyodide(wm.kernel_module(abs(rows), cols, fused=rows < 0))
+        ex = instantiate_in_pyodide(wm.kernel_module(abs(rows), cols, fused=rows < 0))
         kernels[rows, cols] = wm.Kernel(ex.mm_matmul, {n: getattr(ex, f"mm_pack{n}") for n in {abs(rows), cols}},
                                         abs(rows), cols)
 

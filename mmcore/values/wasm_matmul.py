@@ -30,7 +30,6 @@ Examples (CPython runs no wasm: the packing and the call plan are plain numpy):
 
 from __future__ import annotations
 
-import os
 import sys
 
 from dataclasses import dataclass
@@ -39,17 +38,15 @@ from typing import Any
 import numpy as np
 
 from mmcore.values.wasm_kernel import MATMUL, kernel_module, pack_name
+from mmcore.values.wasm_load import address, instantiate_in_pyodide, kernels_allowed
 
-__all__ = ["COLS", "ROWS", "Kernel", "check_operands", "disable_kernel", "instantiate_in_pyodide", "load_kernel",
+__all__ = ["COLS", "ROWS", "Kernel", "check_operands", "disable_kernel", "load_kernel",
            "matmul_f32_wasm", "pack_args", "pack_left", "pack_right", "plan", "pyodide_kernel"]
 
 ROWS, COLS = 4, 4           # a tile of the result: ROWS × COLS float64 = ROWS·COLS/2 f64x2 registers
 K_CHUNK = 256               # k per call: a block's packed rows (ROWS·K_CHUNK·8 bytes) stay in the L1 cache
 ROW_GROUP = 16              # blocks per call: the group's packed rows (ROW_GROUP·ROWS·K_CHUNK·8) in L2
 MIN_WORK = 1 << 16          # smaller products (i·k·j) keep the einsum path (the kernel's JS calls: ~50 µs)
-
-_DISABLED = bool(os.environ.get("MM_NO_WASM_KERNEL"))
-
 
 @dataclass(frozen=True)
 class Kernel:
@@ -148,7 +145,7 @@ def matmul_f32_wasm(left: np.ndarray, right: np.ndarray, kernel: Kernel, *, k_ch
     _pack(left, a, 0, kernel.pack[kernel.rows])
     _pack(right, b, 1, kernel.pack[kernel.cols])
     out = np.empty((a.shape[0] * kernel.rows, b.shape[0] * kernel.cols), dtype=np.float64)
-    for args in plan(_address(a), _address(b), _address(out), (i, k, j), rows=kernel.rows, cols=kernel.cols,
+    for args in plan(address(a), address(b), address(out), (i, k, j), rows=kernel.rows, cols=kernel.cols,
                      k_chunk=k_chunk, row_group=row_group):
         kernel.matmul(*args)
     if out.shape[1] == j:
@@ -165,7 +162,7 @@ def _pack(x: np.ndarray, out: np.ndarray, lane_axis: int, pack) -> None:
     """``out`` = ``pack_left(x)`` (lane_axis 0) or ``pack_right(x)`` (1): the whole groups by ``pack``
     (wasm), the last, partial one by numpy."""
     width = out.shape[2]
-    args = pack_args(_address(x), _address(out), x.shape, x.strides, width, lane_axis)
+    args = pack_args(address(x), address(out), x.shape, x.strides, width, lane_axis)
     if args is not None:
         pack(*args)
     full = x.shape[lane_axis] // width
@@ -173,10 +170,6 @@ def _pack(x: np.ndarray, out: np.ndarray, lane_axis: int, pack) -> None:
         rest = x[full * width:].T if lane_axis == 0 else x[:, full * width:]      # (K, lanes left)
         out[full] = 0.0
         out[full, :, :rest.shape[1]] = rest
-
-
-def _address(arr: np.ndarray) -> int:
-    return arr.__array_interface__["data"][0]
 
 
 _KERNEL: list = []          # [the kernel or None], once tried
@@ -190,7 +183,7 @@ def pyodide_kernel() -> Kernel | None:
     True
     """
     if not _KERNEL:
-        _KERNEL.append(None if _DISABLED or sys.platform != "emscripten" else _load_in_pyodide())
+        _KERNEL.append(_load_in_pyodide() if kernels_allowed() else None)
     return _KERNEL[0]
 
 
@@ -219,31 +212,6 @@ def load_kernel(*, fused: bool) -> Kernel | None:
     kernel = Kernel(getattr(exports, MATMUL), {n: getattr(exports, pack_name(n)) for n in {ROWS, COLS}},
                     fused=fused)
     return kernel if _self_check(kernel) else None
-
-
-def instantiate_in_pyodide(binary: bytes):
-    """The exports of ``binary`` instantiated on Pyodide's own memory (Pyodide only), or None when
-    this wasm engine rejects the module (no SIMD) or the memory found is not numpy's heap.
-
-    Pyodide's loader keeps the main module's imports (``env.memory`` among them) as the exports of
-    its ``__main__`` entry in ``LDSO.loadedLibsByName``, the table Emscripten's dynamic linker
-    resolves the symbols of side modules (numpy's own) from."""
-    import js                 # noqa: PLC0415  (Pyodide only)
-    import pyodide_js         # noqa: PLC0415
-    from pyodide.ffi import to_js  # noqa: PLC0415
-
-    wasm = to_js(binary)
-    if not js.WebAssembly.validate(wasm):
-        return None
-    main = js.Reflect.get(pyodide_js._module.LDSO.loadedLibsByName, "__main__")
-    memory = js.Reflect.get(main.exports, "memory")
-    if not js.Object.is_(memory.buffer, pyodide_js._module.HEAPU8.buffer):
-        return None
-    env = js.Object.new()
-    env.memory = memory
-    imports = js.Object.new()
-    imports.env = env
-    return js.WebAssembly.Instance.new(js.WebAssembly.Module.new(wasm), imports).exports
 
 
 def check_operands(shape: tuple[int, int, int] = (6, 128, 7)) -> tuple[np.ndarray, np.ndarray]:
@@ -279,9 +247,9 @@ def _self_check(kernel: Kernel) -> bool:
     a, b = np.zeros((2, 128, kernel.rows)), np.zeros((2, 128, kernel.cols))
     out = np.empty((2 * kernel.rows, 2 * kernel.cols))
     src = np.zeros((2 * max(kernel.rows, kernel.cols), 128), np.float32)
-    (calls,) = plan(_address(a), _address(b), _address(out), (out.shape[0], 128, out.shape[1]),
+    (calls,) = plan(address(a), address(b), address(out), (out.shape[0], 128, out.shape[1]),
                     rows=kernel.rows, cols=kernel.cols)
-    packing = pack_args(_address(src), _address(a), (2 * kernel.rows, 128), src.strides, kernel.rows, 0)
+    packing = pack_args(address(src), address(a), (2 * kernel.rows, 128), src.strides, kernel.rows, 0)
     for _ in range(24):                   # 24 × 512 steps of mm_matmul's loop, 24 × 256 of mm_pack's
         kernel.matmul(*calls)
         kernel.pack[kernel.rows](*packing)

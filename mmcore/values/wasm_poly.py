@@ -14,7 +14,7 @@ steps anyway: in Node, 32768 elements take ~0.096 ms unrolled by 1, ~0.092 by 2,
 The module also holds ``mm_pcg64_random`` (``mmcore.values.wasm_pcg64``): the leaves' draws of a
 PCG64 ``Generator``, numpy's bits, about twice as fast as ``Generator.random`` in Pyodide.
 
-In Pyodide the module is instantiated on Pyodide's own memory (``wasm_matmul.instantiate_in_pyodide``)
+In Pyodide the module is instantiated on Pyodide's own memory (``wasm_load.instantiate_in_pyodide``)
 on first use and checked against the numpy passes on edge and scrambled values before it is used;
 ``MM_NO_WASM_KERNEL=1`` (read at import) keeps the numpy passes.
 
@@ -29,7 +29,6 @@ Example (CPython runs no wasm):
 
 from __future__ import annotations
 
-import os
 import struct
 import sys
 
@@ -39,6 +38,7 @@ from typing import Any, Callable
 import numpy as np
 
 from mmcore.values import wasm_emit as w
+from mmcore.values.wasm_load import address as default_address, instantiate_in_pyodide, kernels_allowed
 from mmcore.values.wasm_pcg64 import RANDOM, fill_random, pcg64_function
 
 __all__ = ["UNROLL", "BoxMuller", "box_muller_module", "box_muller_wasm", "check_inputs", "export_name",
@@ -46,7 +46,6 @@ __all__ = ["UNROLL", "BoxMuller", "box_muller_module", "box_muller_wasm", "check
 
 UNROLL = 2                  # f64x2 vectors a step of the unrolled loop
 MODES = {True: (-2.0, 1.0), False: (-0.5, 0.5)}   # doubled: (m, a)
-_DISABLED = bool(os.environ.get("MM_NO_WASM_KERNEL"))
 
 
 def export_name(doubled: bool, unroll: int) -> str:
@@ -130,7 +129,7 @@ def box_muller_wasm(u: np.ndarray, v: np.ndarray, doubled: bool, kernel: BoxMull
     """``u`` (contiguous float64, ``log(1 - u)``) = sqrt(m·u)·cos(2πv) + a by ``kernel`` for as many
     leading elements as make whole pairs; returns how many (the odd last one, if any, is the
     caller's)."""
-    address = address or _address
+    address = address or default_address
     pairs = min(u.size, v.size) // 2
     big, rest = divmod(pairs, kernel.unroll)
     pu, pv = address(u), address(v)
@@ -140,10 +139,6 @@ def box_muller_wasm(u: np.ndarray, v: np.ndarray, doubled: bool, kernel: BoxMull
         done = 16 * big * kernel.unroll
         kernel.exports[doubled, 1](pu + done, pv + done, rest)
     return 2 * pairs
-
-
-def _address(arr: np.ndarray) -> int:
-    return arr.__array_interface__["data"][0]
 
 
 def check_inputs(n: int = 1024) -> tuple[np.ndarray, np.ndarray]:
@@ -180,14 +175,12 @@ def pyodide_box_muller(coefficients: tuple[float, ...], reference: Callable) -> 
     True
     """
     if not _KERNEL:
-        _KERNEL.append(None if _DISABLED or sys.platform != "emscripten"
-                       else _load_in_pyodide(tuple(coefficients), reference))
+        _KERNEL.append(_load_in_pyodide(tuple(coefficients), reference) if kernels_allowed() else None)
     return _KERNEL[0]
 
 
 def _load_in_pyodide(coefficients: tuple[float, ...], reference: Callable) -> BoxMuller | None:
     try:
-        from mmcore.values.wasm_matmul import instantiate_in_pyodide
         exports = instantiate_in_pyodide(box_muller_module(coefficients, UNROLL))
         if exports is None:
             return None
