@@ -27,7 +27,6 @@ import numpy as np
 from mmcore.errors import MMError
 from mmcore.values.inits import abs_no_nan
 from mmcore.values.inorder import NO_BLAS, matmul_f32_in_order, matmul_in_order
-from mmcore.values.pool import BufferPool
 
 __all__ = ["EPILOG_NAMES", "F64_ARGUMENTS", "apply_epilog", "matmul_values", "matmul_values_and_f64",
            "matmul_in_order", "erf_as", "erf_exact", "erfc_cheb"]
@@ -434,33 +433,20 @@ def _layernorm(x: np.ndarray, textbook: bool) -> np.ndarray:
 
 
 def _matmul64(left: np.ndarray, right: np.ndarray, left64: np.ndarray | None = None,
-              right64: np.ndarray | None = None, pool: BufferPool | None = None) -> np.ndarray:
+              right64: np.ndarray | None = None) -> np.ndarray:
     """``left @ right`` of float32 arrays in float64 (the products are exact).
 
     With BLAS (CPython), dgemm of float64 copies (``left64``/``right64`` when given: the same
     values, already widened). Without it (Pyodide), ``matmul_f32_in_order``
-    (``mmcore.values.inorder``): the bits of numpy's own loop there, faster. ``pool`` (with
-    BLAS): the copies and the result are taken from it, and the copies and ``left64``/``right64``
-    given back to it once read.
+    (``mmcore.values.inorder``): the bits of numpy's own loop there, faster.
 
     >>> _matmul64(np.ones((2, 3), np.float32), np.ones((3, 2), np.float32)).tolist()
     [[3.0, 3.0], [3.0, 3.0]]
     """
     if NO_BLAS:
         return matmul_f32_in_order(left, right)
-    if pool is None:
-        return np.matmul(left.astype(np.float64) if left64 is None else left64,
-                         right.astype(np.float64) if right64 is None else right64)
-    if left64 is None:
-        left64 = pool.take(left.shape)
-        np.copyto(left64, left)
-    if right64 is None:
-        right64 = pool.take(right.shape)
-        np.copyto(right64, right)
-    acc = np.matmul(left64, right64, out=pool.take((left.shape[0], right.shape[1])))
-    pool.give(left64)
-    pool.give(right64)
-    return acc
+    return np.matmul(left.astype(np.float64) if left64 is None else left64,
+                     right.astype(np.float64) if right64 is None else right64)
 
 
 def matmul_values(left: np.ndarray, right: np.ndarray, epilog: str = "none", *,
@@ -477,27 +463,22 @@ def matmul_values(left: np.ndarray, right: np.ndarray, epilog: str = "none", *,
 def matmul_values_and_f64(left: np.ndarray, right: np.ndarray, epilog: str = "none", *,
                           textbook: bool = False, left64: np.ndarray | None = None,
                           right64: np.ndarray | None = None,
-                          result64: bool = True,
-                          pool: BufferPool | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+                          result64: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
     """``matmul_values`` and (``result64``; else None) its result widened to float64, made in
     the matmul's own float64 accumulator: what the next matmul multiplies.
 
     ``left64``/``right64``: the arguments as float64 when the caller has them (they must hold
-    the same values; used only where ``F64_ARGUMENTS``), saving a copy of each. ``pool``
-    (``mmcore.values.pool``): the float64 arrays come from it, and go back to it once read
-    (``left64``/``right64`` too, so the caller must not use them after; the float64 result is
-    the caller's to give back); the float32 values returned never share its memory.
+    the same values; used only where ``F64_ARGUMENTS``), saving a copy of each.
 
     >>> a = np.ones((2, 3), np.float32)
     >>> v32, v64 = matmul_values_and_f64(a, a.T, "x/k", left64=a.astype(np.float64))
     >>> v32.tolist(), v64.dtype.name
     ([[1.0, 1.0], [1.0, 1.0]], 'float64')
     """
-    return _matmul_values(left, right, epilog, textbook, left64, right64, f64=result64, pool=pool)
+    return _matmul_values(left, right, epilog, textbook, left64, right64, f64=result64)
 
 
-def _matmul_values(left, right, epilog: str, textbook: bool, left64, right64, *, f64: bool,
-                   pool: BufferPool | None = None):
+def _matmul_values(left, right, epilog: str, textbook: bool, left64, right64, *, f64: bool):
     left = np.asarray(left, dtype=np.float32)
     right = np.asarray(right, dtype=np.float32)
     if left.ndim != 2 or right.ndim != 2:
@@ -513,13 +494,9 @@ def _matmul_values(left, right, epilog: str, textbook: bool, left64, right64, *,
     # float64 products of float32 numbers are exact; dgemm sums them in double as mm does
     # (sgemm differs from it in most float32 results for k in the hundreds, so it is no shortcut).
     with np.errstate(invalid="ignore"):      # inf·0 sums are NaN, which become 0 below
-        acc = _matmul64(left, right, left64, right64, pool)
+        acc = _matmul64(left, right, left64, right64)
     if f64:
         acc = np.require(acc, np.float64, ["C_CONTIGUOUS", "WRITEABLE"])
     out = apply_epilog(acc, epilog, left.shape[1], textbook=textbook, nan_to_zero=True, overwrite=True,
                        f64_into_acc=f64)
-    if f64:
-        return out, acc
-    if pool is not None:
-        pool.give(acc)
-    return out, None
+    return out, (acc if f64 else None)

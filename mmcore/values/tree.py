@@ -21,7 +21,6 @@ import numpy as np
 from mmcore.values.epilogs import F64_ARGUMENTS, matmul_values_and_f64
 from mmcore.geometry.expr import Expr, Leaf
 from mmcore.values.inits import init_values
-from mmcore.values.pool import BufferPool
 
 __all__ = ["evaluate", "Values", "leaf_order"]
 
@@ -37,9 +36,7 @@ class Values:
     own float64 accumulator while each block is in cache (``matmul_values_and_f64``): used once,
     not kept. Leaves, and nodes already computed, are widened by the parent's matmul, just before
     it reads them (a leaf's copy made while drawing it costs about what it saves, and is cold by
-    the time the matmul reads it). Those float64 copies and results are scratch shared through a
-    ``BufferPool`` for the span of one ``of`` call: each matmul gives back what it has read, and
-    the next takes it, instead of touching fresh memory.
+    the time the matmul reads it).
     """
 
     def __init__(self, expr: Expr, seed: int = 0, *, zeros: bool = False):
@@ -56,11 +53,11 @@ class Values:
         """The values of ``node`` (computing its subtree if needed); None for None."""
         if node is None:
             return None
-        return self._compute(node, False, BufferPool() if F64_ARGUMENTS else None)[0]
+        return self._compute(node, want64=False)[0]
 
-    def _compute(self, node: Expr, want64: bool, pool: BufferPool | None) -> tuple[np.ndarray, np.ndarray | None]:
+    def _compute(self, node: Expr, want64: bool) -> tuple[np.ndarray, np.ndarray | None]:
         """``node``'s values (kept) and, when ``want64`` and they are computed now, the same as
-        float64 (not kept: the caller's matmul uses it once, then gives it back to ``pool``); else None."""
+        float64 (not kept: the caller's matmul uses it once); else None."""
         key = self._key(node)
         got = self._by_key.get(key)
         if got is not None:
@@ -73,10 +70,10 @@ class Values:
             arr = _leaf_values(node, np.random.default_rng([self._seed, self._index[node.uid]]))
             arr.setflags(write=False)
         else:
-            left, left64 = self._compute(node.left, True, pool)
-            right, right64 = self._compute(node.right, True, pool)
+            left, left64 = self._compute(node.left, True)
+            right, right64 = self._compute(node.right, True)
             arr, arr64 = matmul_values_and_f64(left, right, node.epilog, textbook=node.textbook,
-                                               left64=left64, right64=right64, result64=want64, pool=pool)
+                                               left64=left64, right64=right64, result64=want64)
             arr.setflags(write=False)
         self._by_key[key] = arr
         self._keep.append(node)
