@@ -14,6 +14,14 @@ usage: .venv/bin/python scripts/bench_page.py [--site site] [--page tutorial/fir
            [--click-boot] [--read-ms 5000] [--throttle 20,40]   (Python only on the Run click; a reader who
                                                                  reads first; a slower network; these
                                                                  variants are never --write'n)
+           [--no-wait-snapshot] [--settle-ms 4000]
+
+Between the cold visit and the reload it waits until the page's memory snapshot of the started interpreter is
+stored (`mm:snapshot-stored`, pyodide_app/js/runtime/snapshot.js: made by a second worker ~1 s after Python is
+ready and no run is in flight, ~1 s of work), as it is for a reader who stays on the first page a few seconds;
+`--no-wait-snapshot` reloads at once (the warm visit then boots the normal way), `--settle-ms` waits at least that
+long in every case (an A/B against a build without snapshots waits as long on both sides). The cold row's
+`snapshot_stored` is when it was stored (ms from that page's navigation start; None: no snapshot was made).
        .venv/bin/python scripts/bench_page.py --js [--site site]     (JS bytes each kind of page loads)
 
 Prints one line per run and the medians:
@@ -77,6 +85,23 @@ def first_prebuilt_page(site: pathlib.Path) -> str:
             rel = page.parent.relative_to(site).as_posix()
             return "" if rel == "." else rel + "/"
     raise SystemExit(f"no page with a prebuilt cell under {site}")
+
+
+SNAPSHOT_BUSY = "() => !['allowed', 'waiting', 'making'].includes(window.mmAtlas?.runtime?.snapshotState)"
+
+
+def settle(page, wait_snapshot: bool, settle_ms: int) -> int | None:
+    """Before the reload: wait for the page's snapshot maker to end (when ``wait_snapshot``; a build without one
+    has no ``snapshotState``) and at least ``settle_ms`` since this call; returns when the snapshot was stored (ms
+    from navigation start) or None."""
+    started = page.evaluate("performance.now()")
+    if wait_snapshot:
+        page.wait_for_function(SNAPSHOT_BUSY, timeout=60_000)
+    left = settle_ms - (page.evaluate("performance.now()") - started)
+    if left > 0:
+        page.wait_for_timeout(left)
+    stored = page.evaluate("performance.getEntriesByName('mm:snapshot-stored')[0]?.startTime ?? null")
+    return None if stored is None else round(stored)
 
 
 def measure(page, url: str, reload: bool, read_ms: int = 0) -> dict:
@@ -185,6 +210,9 @@ def main() -> int:
     ap.add_argument("--read-ms", type=int, default=0, help="wait this long after the first frame before clicking Run")
     ap.add_argument("--throttle", default="", metavar="MBIT,RTT_MS",
                     help="emulate a network (download Mbit/s, round trip ms) through the DevTools protocol")
+    ap.add_argument("--no-wait-snapshot", dest="wait_snapshot", action="store_false",
+                    help="reload as soon as the cold run is done, without waiting for the Python snapshot")
+    ap.add_argument("--settle-ms", type=int, default=0, help="wait at least this long between the cold visit and the reload")
     a = ap.parse_args()
     site = pathlib.Path(a.site)
     if not (site / "assets" / "mm" / "app.js").is_file():
@@ -214,6 +242,8 @@ def main() -> int:
                         throttle(ctx, page, a.throttle)
                     for kind in ("cold", "warm"):
                         row = measure(page, url, reload=(kind == "warm"), read_ms=a.read_ms)
+                        if kind == "cold":
+                            row["snapshot_stored"] = settle(page, a.wait_snapshot, a.settle_ms)
                         rows[kind].append(row)
                         print(f"run {i + 1} {kind}: {json.dumps(row)}", flush=True)
                     ctx.close()
@@ -226,7 +256,7 @@ def main() -> int:
         med = medians[kind] = {k: statistics.median(v) if (v := [r[k] for r in rs if r[k] is not None]) else None
                                for k in keys}
         print(f"{kind:5s} " + "   ".join(f"{k} {str(med[k] if med[k] is None else round(med[k])):>6}" for k in keys))
-    if a.write and not external and not (a.click_boot or a.read_ms or a.throttle):
+    if a.write and not external and not (a.click_boot or a.read_ms or a.throttle or a.settle_ms or not a.wait_snapshot):
         from bench_results import command_line, record
         inside = site.resolve().is_relative_to(REPO)   # a site built elsewhere: its path stays out of the file
         record("page", {"page": url[len(base):], "runs": a.runs, "boot": "background, as in a reader's browser",

@@ -87,7 +87,6 @@ async function mountAll() {
  */
 function bootInBackground(mine) {
   const nav = /** @type {any} */ (navigator);
-  if (runtime.ready) return;
   if (nav.webdriver) {
     let wanted = null;
     try { wanted = localStorage.getItem("mm:boot"); } catch { /* storage blocked */ }
@@ -95,6 +94,10 @@ function bootInBackground(mine) {
   }
   const conn = nav.connection;
   if (conn?.saveData) return;
+  // once Python is ready and the page idle, a second worker keeps a snapshot of the started interpreter for the
+  // next boots in this browser (runtime/snapshot.js; nothing to do when this boot restored one)
+  runtime.allowSnapshot();
+  if (runtime.ready) return;
   if (!conn || !conn.effectiveType || conn.effectiveType === "4g") {
     runtime.prestart();   // the worker's thread now (cheap), Python at the first frame (runtime/client.js)
     afterFirstPaint(mine, () => runtime.boot());

@@ -7,6 +7,10 @@
 //   const off = rt.onProgress((p) => console.log(p.detail));
 //   const { scene, stdout } = await rt.run("demo-1", "A = mmcore.matrix('A', 4, 4)\nA @ A");
 //   rt.stop();   // terminates the worker; the next run boots a fresh one
+//   rt.allowSnapshot();   // the reader's page (app.js): after the first boot, keep a snapshot for the next ones
+
+/** ms the page stays idle (Python ready, no run in flight) before the snapshot maker starts (`allowSnapshot`). */
+export const SNAPSHOT_IDLE_MS = 1000;
 
 /** An exception raised by the cell's Python code (or a worker failure): `error` is the contract object. */
 export class CellError extends Error {
@@ -55,6 +59,69 @@ export class PythonRuntime {
     this.bootWaiters = null;
     /** @type {Record<string, number> | null} ms of each boot step, from the worker */
     this.bootTimings = null;
+    /**
+     * The memory snapshot of this browser (runtime/snapshot.js): "off" (not allowed: `allowSnapshot`), "allowed",
+     * "waiting" (for an idle page), "making", then "stored", "not-stored" or "failed"; "restored" when the boot
+     * restored one (nothing to make). `snapshotResult`: the maker's answer.
+     */
+    this.snapshotState = "off";
+    this.snapshotResult = null;
+    this.snapshotTimer = 0;
+  }
+
+  /**
+   * Allow a snapshot maker on this page (app.js: only in the reader's configuration, never with Save-Data). When
+   * a boot did not restore a snapshot and this browser can keep one, a second, short-lived worker makes it once
+   * the page is idle: `SNAPSHOT_IDLE_MS` after Python is ready with no run in flight, then an idle moment of the
+   * main thread; mark `mm:snapshot-stored` (or `mm:snapshot-not-stored`) when it is done.
+   */
+  allowSnapshot() {
+    if (this.snapshotState === "off") this.snapshotState = "allowed";
+    this.maybeSnapshot();
+  }
+
+  /** Start waiting for the idle moment that starts the maker, if one is wanted now. */
+  maybeSnapshot() {
+    const t = this.bootTimings;
+    if (!["allowed", "waiting"].includes(this.snapshotState) || !this.isReady || !t) return;
+    if (t.snapshot_restored === 1) { this.snapshotState = "restored"; return; }
+    if (t.snapshot_storage !== 1) { this.snapshotState = "not-stored"; return; }
+    if (this.pending.size) return;   // a run in flight: its end calls this again
+    this.snapshotState = "waiting";
+    clearTimeout(this.snapshotTimer);
+    this.snapshotTimer = setTimeout(() => {
+      const start = () => {
+        if (this.snapshotState !== "waiting") return;
+        if (this.pending.size) return;   // asked to run meanwhile: its end calls maybeSnapshot again
+        this.makeSnapshot();
+      };
+      if ("requestIdleCallback" in window) requestIdleCallback(start, { timeout: 2000 });
+      else start();
+    }, SNAPSHOT_IDLE_MS);
+  }
+
+  /** The maker: a second worker of the same bundle that starts Python, snapshots it, stores it and is ended. */
+  makeSnapshot() {
+    this.snapshotState = "making";
+    performance.mark("mm:snapshot-start");
+    const maker = new Worker(this.workerURL, { type: "module", name: "mm-snapshot" });
+    const end = (state, result) => {
+      maker.terminate();
+      if (this.snapshotState !== "making") return;
+      this.snapshotState = state;
+      this.snapshotResult = result;
+      performance.mark(state === "stored" ? "mm:snapshot-stored" : "mm:snapshot-not-stored", { detail: result });
+    };
+    maker.onmessage = (ev) => {
+      const msg = ev.data;
+      if (msg.type === "snapshot") end(msg.stored ? "stored" : "not-stored", msg);
+      else if (msg.type === "crash") end("failed", { error: msg.reason });
+    };
+    maker.onerror = (ev) => {
+      ev.preventDefault?.();
+      end("failed", { error: ev.message || "the snapshot worker failed" });
+    };
+    maker.postMessage({ type: "make-snapshot" });
   }
 
   /**
@@ -163,6 +230,7 @@ export class PythonRuntime {
         performance.mark("mm:python-ready");
         this.emitProgress({ stage: "ready", detail: "Python ready" });
         this.bootWaiters.resolve(msg.timings);
+        this.maybeSnapshot();
         break;
       case "boot-error":
         this.failAll(new CellError(msg.error));
@@ -179,6 +247,7 @@ export class PythonRuntime {
         const p = this.pending.get(msg.id);
         this.pending.delete(msg.id);
         if (p) p.resolve({ scene: msg.scene, stdout: msg.stdout || "", timings: msg.timings || {} });
+        this.maybeSnapshot();
         break;
       }
       case "error": {
@@ -191,6 +260,7 @@ export class PythonRuntime {
           break;
         }
         if (p) p.reject(new CellError(msg.error, msg.stdout || ""));
+        this.maybeSnapshot();
         break;
       }
       default:

@@ -3,6 +3,8 @@
 // Protocol (pyodide_app/README.md):
 //   -> {type: "init", sent?}              <- {type: "progress", stage, detail} ... {type: "ready", timings}
 //      (sent: the page's epoch ms, for the timing init_delay)
+//   -> {type: "make-snapshot"}            <- {type: "snapshot", stored: boolean, bytes, kept, timings}   (a second, short-lived
+//                                            worker of this bundle: runtime/snapshot.js; the client then ends it)
 //   -> {type: "run", id, cellId, code}    <- {type: "stdout", id, text} ... then
 //                                            {type: "result", id, scene: ArrayBuffer|null, stdout, timings}
 //                                            or {type: "error", id, error: {type, message, traceback, line}}
@@ -15,9 +17,14 @@
 
 import { canInstall, fetchPackages, installPackages } from "./packages.js";
 import { RUN_HELPER } from "./run-helper.js";
+import { AFTER_RESTORE, SNAPSHOT_PREIMPORT, bootKey, canStore, dropSnapshot, findSnapshot, snapshotBytes, storeSnapshot }
+  from "./snapshot.js";
 
 const PYODIDE_VERSION = "0.27.7";
 const indexURL = new URL(`./pyodide/${PYODIDE_VERSION}/`, import.meta.url).href;
+/** loadPyodide's options that a memory snapshot depends on (the same in the maker and the boot that restores it) */
+const PYODIDE_OPTIONS = { indexURL, lockFileURL: indexURL + "pyodide-lock.json" };
+const SNAPSHOT_KEY = bootKey(indexURL, PYODIDE_OPTIONS, PYODIDE_VERSION);
 
 /** @type {any} */
 let pyodide = null;
@@ -47,25 +54,61 @@ const progress = (stage, detail) => postMessage({ type: "progress", stage, detai
 async function boot(initDelay = null) {
   const timings = initDelay == null ? {} : { init_delay: initDelay };
   const started = now();
-  let t = started;
+  const t = started;
   // numpy's and mmcore's files download and inflate on a helper thread while the interpreter starts (packages.js)
   const download = fetchPackages(indexURL).then((packs) => {
     timings.packages_ready = now() - started;   // ms after the boot started
     return packs;
   });
+  // the snapshot of a started interpreter that an earlier page made in this browser (runtime/snapshot.js), if any
+  const storage = canStore();
+  timings.snapshot_storage = storage ? 1 : 0;
+  const found = findSnapshot(SNAPSHOT_KEY);
   progress("runtime", "Downloading the Python runtime");
   const { loadPyodide } = await import(/* @vite-ignore */ indexURL + "pyodide.mjs");
   timings.import_pyodide_mjs = now() - t;
-  t = now();
   progress("runtime", "Starting Python");
+  const waited = now();
+  const entry = await found;
+  timings.snapshot_wait = now() - waited;   // the boot waited this long to know whether one is stored
+  if (entry) {
+    const bytes = snapshotBytes(SNAPSHOT_KEY, entry).then((b) => {
+      timings.snapshot_read = now() - started;   // ms after the boot started: ~21 MB read and checksummed
+      return b;
+    });
+    bytes.catch(() => {});   // its rejection reaches loadPyodide, never the worker's unhandledrejection (a crash)
+    try {
+      pyodide = await startPython(loadPyodide, download, timings, bytes);
+      timings.snapshot_restored = 1;
+      return timings;
+    } catch (err) {
+      // corrupt, refused by Pyodide (another build), or anything after it: forget it, boot the normal way
+      console.warn("mm: the Python snapshot did not restore; starting Python the normal way:", err);
+      await dropSnapshot(SNAPSHOT_KEY);
+      timings.snapshot_failed = 1;
+    }
+  }
+  timings.snapshot_restored = 0;
+  pyodide = await startPython(loadPyodide, download, timings, null);
+  return timings;
+}
+
+/**
+ * The interpreter (restored from `snapshot`, a promise of its bytes, when given; else initialised), then numpy,
+ * mmcore and the run helper; resolves to the interpreter. `download`: the package bundle (packages.js); `timings`
+ * gets each step's ms.
+ */
+async function startPython(loadPyodide, download, timings, snapshot) {
+  let t = now();
   // numpy and mmcore are installed after the interpreter: passing them as loadPyodide's `packages` (Pyodide then
   // unzips them while the interpreter starts) was measured and did not win here (one thread for both)
   const py = await loadPyodide({
-    indexURL,
-    lockFileURL: indexURL + "pyodide-lock.json",
+    ...PYODIDE_OPTIONS,
+    ...(snapshot ? { _loadSnapshot: snapshot } : {}),
     stdout: (text) => postMessage({ type: "stdout", id: currentRun, text: text + "\n" }),
     stderr: (text) => postMessage({ type: "stdout", id: currentRun, text: text + "\n" }),
   });
+  if (snapshot) py.runPython(AFTER_RESTORE);
   timings.load_pyodide = now() - t;
   // ms into load_pyodide when the wasm had arrived (and, streamed, compiled); the rest is the interpreter's start
   const wasm = performance.getEntriesByType("resource").find((e) => e.name.endsWith("/pyodide.asm.wasm"));
@@ -91,8 +134,32 @@ async function boot(initDelay = null) {
   timings.import_numpy = now() - t;   // the part of import_mmcore spent on numpy
   py.runPython(RUN_HELPER);
   timings.import_mmcore = now() - t;
-  pyodide = py;
-  return timings;
+  return py;
+}
+
+/**
+ * In a second, short-lived worker (the client's, after the page's first boot): start Python as `boot` does, import
+ * what the boot imports from the standard library, and keep a memory snapshot of it for the next boots
+ * (runtime/snapshot.js). Resolves to {stored, bytes: its size, kept: the bytes stored, timings}; never loads numpy
+ * (no binary extension may be in it).
+ */
+async function makeSnapshot() {
+  const timings = {};
+  let t = now();
+  if (!canStore()) return { stored: false, bytes: 0, kept: 0, timings };
+  const { loadPyodide } = await import(/* @vite-ignore */ indexURL + "pyodide.mjs");
+  const py = await loadPyodide({ ...PYODIDE_OPTIONS, _makeSnapshot: true });
+  timings.load_pyodide = now() - t;
+  t = now();
+  py.runPython(SNAPSHOT_PREIMPORT);
+  timings.preimport = now() - t;
+  t = now();
+  const bytes = py.makeMemorySnapshot();
+  timings.snapshot = now() - t;
+  t = now();
+  const kept = await storeSnapshot(SNAPSHOT_KEY, bytes, String(py._api?.config?.BUILD_ID || ""));
+  timings.store = now() - t;   // packed and written
+  return { stored: kept > 0, bytes: bytes.length, kept, timings };
 }
 
 /**
@@ -181,6 +248,12 @@ self.onmessage = async (ev) => {
       postMessage({ type: "ready", timings });
     } catch (err) {
       postMessage({ type: "boot-error", error: describe(err) });
+    }
+  } else if (msg.type === "make-snapshot") {
+    try {
+      postMessage({ type: "snapshot", ...(await makeSnapshot()) });
+    } catch (err) {
+      postMessage({ type: "snapshot", stored: false, bytes: 0, kept: 0, error: describe(err).message });
     }
   } else if (msg.type === "run") {
     if (!booting) booting = boot();
