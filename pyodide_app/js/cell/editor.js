@@ -29,7 +29,7 @@ export function createEditor(parent, code, opts = {}) {
   /** @type {Promise<void> | null} */
   let loading = null;
   let destroyed = false;
-  let focusWhenLoaded = false;
+  let focusWhenLoaded = false;   // focus() asked for the editor: it takes the focus once loaded
   /** @type {{x: number, y: number} | null} where the reader clicked in the static code */
   let clickAt = null;
 
@@ -42,13 +42,10 @@ export function createEditor(parent, code, opts = {}) {
   const onPointer = (ev) => {
     if (onButton(ev)) return;
     clickAt = { x: ev.clientX, y: ev.clientY };
-    focusWhenLoaded = true;
     load();
   };
   const onFocus = (ev) => {
-    if (onButton(ev)) return;
-    focusWhenLoaded = true;
-    load();
+    if (!onButton(ev)) load();
   };
   const onKey = (ev) => {
     if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) {
@@ -70,13 +67,15 @@ export function createEditor(parent, code, opts = {}) {
       loading = import("./editor-cm.js").then(({ createCodeMirror }) => {
         if (destroyed) return;
         unlisten();
+        // the reader's focus stays where it is now: in the code, the editor takes it (and a click's caret); a
+        // reader who tabbed or clicked on while the chunk loaded keeps the focus they moved
         const hadFocus = parent.contains(document.activeElement);
         if (prevTab === null) parent.removeAttribute("tabindex"); else parent.setAttribute("tabindex", prevTab);
         parent.removeAttribute("aria-label");
         cm = createCodeMirror(parent, text, opts);
         if (focusWhenLoaded || hadFocus) {
           cm.focus();
-          const pos = clickAt ? cm.view.posAtCoords(clickAt) : null;
+          const pos = clickAt && hadFocus ? cm.view.posAtCoords(clickAt) : null;
           if (pos !== null) cm.view.dispatch({ selection: { anchor: pos } });
         }
       }).catch((err) => {
