@@ -21,6 +21,7 @@ Examples:
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
@@ -171,6 +172,28 @@ def erf_exact(x: np.ndarray) -> np.ndarray:
     return 1.0 - erfc_cheb(x)
 
 
+def _near_x_bound() -> float:
+    """The largest double x with fl(x/√2) <= 6.5 (``_ERF_EXP_CLAMP``): as rounding a quotient by a
+    positive number is monotonic and odd, |fl(x/√2)| <= 6.5 exactly when |x| <= this bound.
+
+    >>> b = _near_x_bound(); b / _SQRT2 <= _ERF_EXP_CLAMP < math.nextafter(b, math.inf) / _SQRT2
+    True
+    """
+    x = _ERF_EXP_CLAMP * _SQRT2
+    while x / _SQRT2 > _ERF_EXP_CLAMP:
+        x = math.nextafter(x, 0.0)
+    while math.nextafter(x, math.inf) / _SQRT2 <= _ERF_EXP_CLAMP:
+        x = math.nextafter(x, math.inf)
+    return x
+
+
+_GELU_NEAR_X = _near_x_bound()
+# GELU's far entries (past the clamp): CPython's SIMD np.maximum(x, -0.0) gives them in one pass;
+# Pyodide's numpy (no SIMD) takes a max with a branch, mispredicted on signs in random order (see
+# ``abs_no_nan``), so there they keep x·(copysign(1/2, x) + 1/2) (three passes without a branch).
+_FAR_BY_MAXIMUM = sys.platform != "emscripten"
+
+
 def _gelu_mm_no_nan(x: np.ndarray, scratch: list | None) -> np.ndarray:
     """mm's GELU x·(1 + erf(x/√2))/2 (A&S erf) of float64 ``x`` holding no NaN, in place; the
     same float32 values as the general path in ``_pointwise``, in fewer passes.
@@ -179,9 +202,11 @@ def _gelu_mm_no_nan(x: np.ndarray, scratch: list | None) -> np.ndarray:
     is 1 + s·q; here it is halved first, f = (s/2)·q + 1/2, exactly (1 + s·q)/2 rounded (halving
     is exact and commutes with rounding), and x·f replaces (x·(1 + s·q))·(1/2): the same double
     except where x·f is below the normal range or x·(1 + s·q) overflows, which are ±0 and ±inf
-    as float32 either way. Past |z| = 6.5, q is exactly 1 and x is not 0, so f is 1 where x > 0
-    and +0 where x < 0 (one comparison); when those are most entries only the others get the
-    erf: their z gathered, the factor scattered back.
+    as float32 either way. Past |z| = 6.5 (|x| > ``_GELU_NEAR_X``, tested on x itself), q is
+    exactly 1 and x is not 0, so f is 1 where x > 0 and +0 where x < 0: x·f is x, or -0.0 (and
+    NaN for -inf), which is max(x, -0.0) but for -inf. When those far entries are most of ``x``,
+    only the others get the erf: their x gathered, z = x/√2 and x·f computed for them alone and
+    scattered back over the far entries' values.
     ``scratch``: four float64 buffers of at least ``x.size`` elements (or None).
 
     >>> _gelu_mm_no_nan(np.array([-20.0, -1.0, -0.0, 0.0, 1.0, 20.0]), None).round(6).tolist()
@@ -190,27 +215,40 @@ def _gelu_mm_no_nan(x: np.ndarray, scratch: list | None) -> np.ndarray:
     n = x.size
     flat = x.reshape(-1)
     zb, fb, eb, yb = (b[:n] for b in scratch[:4]) if scratch else (np.empty(n) for _ in range(4))
-    z = np.divide(flat, _SQRT2, out=zb)
-    near = abs_no_nan(z, out=fb) <= _ERF_EXP_CLAMP   # x holds no NaN, so z is never NaN
+    ax = abs_no_nan(flat, out=fb)
+    near = ax <= _GELU_NEAR_X               # |x/√2| <= 6.5; x holds no NaN
     m = int(np.count_nonzero(near))
     if m * 2 > n:                           # mostly near: the erf everywhere (q = 1 past the clamp)
+        z = np.divide(flat, _SQRT2, out=zb)
         f = np.copysign(0.5, z, out=fb)
         q = _erf_tail_as(abs_no_nan(z, out=z), out=z, scratch=(eb, yb))
-    else:
-        idx = np.flatnonzero(near)
-        part = z[idx]                       # not np.take(out=): ~8x slower in Pyodide, 1.3x in CPython
-        f = np.copysign(0.5, part, out=yb[:m])
-        q = _erf_tail_as(abs_no_nan(part, out=part), out=part, scratch=(zb[:m], fb[:m]),
-                         within_clamp=True)
+        np.subtract(1.0, q, out=q)
+        f *= q
+        f += 0.5
+        flat *= f
+        return x
+    neg_inf = None
+    if _FAR_BY_MAXIMUM and ax.max() == np.inf:
+        neg_inf = np.flatnonzero(flat == -np.inf)
+        neg_inf_values = flat[neg_inf] * 0.0    # -inf·(+0): NaN, with the bits the product gives
+    idx = np.flatnonzero(near)
+    part = flat[idx]                        # not np.take(out=): ~8x slower in Pyodide, 1.3x in CPython
+    z = np.divide(part, _SQRT2, out=zb[:m])
+    f = np.copysign(0.5, z, out=yb[:m])
+    q = _erf_tail_as(abs_no_nan(z, out=z), out=z, scratch=(eb[:m], fb[:m]), within_clamp=True)
     np.subtract(1.0, q, out=q)
     f *= q
     f += 0.5
-    if m * 2 <= n:
-        factor = np.copysign(0.5, flat, out=fb)  # the far entries: s/2 + 1/2, 1.0 or +0.0
+    part *= f                               # the near entries' x·f
+    if _FAR_BY_MAXIMUM:
+        np.maximum(flat, -0.0, out=flat)    # the far entries' x·f: x where x > 0, -0.0 where x < 0
+        if neg_inf is not None:
+            flat[neg_inf] = neg_inf_values
+    else:
+        factor = np.copysign(0.5, flat, out=fb)  # the far entries: f = s/2 + 1/2, 1.0 or +0.0
         factor += 0.5                            # (np.greater into float64: ~2x slower in Pyodide)
-        factor[idx] = f
-        f = factor
-    flat *= f
+        flat *= factor
+    flat[idx] = part
     return x
 
 

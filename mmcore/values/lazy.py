@@ -45,17 +45,20 @@ _ABS_BITS, _INF_BITS = np.uint32(0x7FFFFFFF), 0x7F800000
 
 def _abs_range_f32(values: np.ndarray) -> tuple[float, float] | None:
     """``abs_range`` of a float32 array by integer passes over |x|'s bits (whose order is |x|'s
-    order: max, then min of bits - 1 so that 0 wraps to the top), a cache-sized chunk at a time;
-    None when an entry is not finite (bits >= inf's)."""
+    order: max and min, and when that min is 0, the min of bits - 1, where 0 wraps to the top),
+    a cache-sized chunk at a time; None when an entry is not finite (bits >= inf's)."""
     flat = np.ascontiguousarray(values).reshape(-1).view(np.uint32)
     buf = np.empty(min(flat.size, _RANGE_CHUNK), dtype=np.uint32)
-    top, low = 0, 0xFFFFFFFF
+    top, low = 0, 0xFFFFFFFF                # low: the smallest non-zero |x|'s bits, minus 1
     for start in range(0, flat.size, _RANGE_CHUNK):
         part = flat[start:start + _RANGE_CHUNK]
         bits = np.bitwise_and(part, _ABS_BITS, out=buf[:part.size])
         top = max(top, int(bits.max()))
-        bits -= np.uint32(1)
-        low = min(low, int(bits.min()))
+        smallest = int(bits.min())
+        if smallest == 0:                   # a zero in the chunk: the smallest of the others
+            bits -= np.uint32(1)
+            smallest = int(bits.min()) + 1
+        low = min(low, smallest - 1)
     if top >= _INF_BITS:
         return None
     if top == 0:

@@ -1,0 +1,82 @@
+"""Shortcuts that save a pass over the values give the same bits as the long way: GELU's far
+entries by max(x, -0.0) and its near test on x itself (``mmcore.values.epilogs``), and the |x|
+range that skips the "bits - 1" pass over a chunk without zeros (``mmcore.values.lazy``)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from mmcore.values import epilogs, lazy
+from mmcore.values.epilogs import _ERF_EXP_CLAMP, _GELU_NEAR_X, _SQRT2, apply_epilog
+
+
+def test_the_near_bound_on_x_is_the_clamp_on_x_over_sqrt2():
+    assert _GELU_NEAR_X / _SQRT2 <= _ERF_EXP_CLAMP
+    assert math.nextafter(_GELU_NEAR_X, math.inf) / _SQRT2 > _ERF_EXP_CLAMP
+    xs = np.array([math.nextafter(_GELU_NEAR_X, -math.inf), _GELU_NEAR_X,
+                   math.nextafter(_GELU_NEAR_X, math.inf), math.nextafter(math.nextafter(_GELU_NEAR_X, 99), 99)])
+    xs = np.concatenate([xs, -xs])
+    assert ((np.abs(xs) <= _GELU_NEAR_X) == (np.abs(xs / _SQRT2) <= _ERF_EXP_CLAMP)).all()
+
+
+def _acc(scale: float, shape, seed: int, specials) -> np.ndarray:
+    acc = np.random.default_rng(seed).standard_normal(shape) * scale
+    flat = acc.reshape(-1)
+    flat[:len(specials)] = specials
+    return acc
+
+
+SPECIALS = [np.inf, -np.inf, -np.inf, 0.0, -0.0, 5e-324, -5e-324, 1e308, -1e308, 3.5e38, -3.5e38,
+            _GELU_NEAR_X, -_GELU_NEAR_X, math.nextafter(_GELU_NEAR_X, 99), -math.nextafter(_GELU_NEAR_X, 99)]
+
+
+@pytest.mark.parametrize("far_by_maximum", [True, False])       # CPython's way and Pyodide's
+@pytest.mark.parametrize("scale", [0.5, 5.0, 12.0, 28.0, 1e4])
+def test_gelu_far_entries_have_the_general_paths_bits(monkeypatch, far_by_maximum, scale):
+    monkeypatch.setattr(epilogs, "_FAR_BY_MAXIMUM", far_by_maximum)
+    acc = _acc(scale, (96, 700), int(scale) + 7, SPECIALS)
+    general = apply_epilog(acc.copy(), "gelu", 768)                   # np.sign path, everywhere
+    fast = apply_epilog(acc.copy(), "gelu", 768, nan_to_zero=True)    # _gelu_mm_no_nan
+    assert general.tobytes() == fast.tobytes()
+
+
+def test_gelu_of_minus_infinity_stays_nan_on_the_far_path():
+    acc = np.full((4, 50), 30.0)
+    acc[0, :25] = -30.0
+    acc[1, 3] = -np.inf
+    acc[2, 7] = np.inf
+    got = apply_epilog(acc, "gelu", 3, nan_to_zero=True)
+    assert np.isnan(got[1, 3]) and got[2, 7] == np.inf
+    assert np.signbit(got[0, :25]).all() and (got[0, :25] == 0).all() and (got[3] == 30.0).all()
+
+
+def _reference_range(values: np.ndarray) -> tuple[float, float]:
+    a = np.abs(values.astype(np.float64).reshape(-1))
+    a = a[np.isfinite(a)]
+    nz = a[a > 0]
+    return (float(a.max()), float(nz.min())) if nz.size else (0.0, 0.0)
+
+
+@pytest.mark.parametrize("zeros_at", [[], [0], [5, 6, 7], list(range(16)), list(range(16, 64)), "all"])
+def test_abs_range_with_and_without_zeros_in_a_chunk(monkeypatch, zeros_at):
+    monkeypatch.setattr(lazy, "_RANGE_CHUNK", 16)                   # many chunks, some all zero
+    values = (np.random.default_rng(len(zeros_at)).standard_normal(100) * 3).astype(np.float32)
+    values[3] = np.float32(-1e-45)                                  # the smallest subnormal, negative
+    if zeros_at == "all":
+        values[:] = 0.0
+    else:
+        values[zeros_at] = 0.0
+    values[40] = -0.0
+    got = lazy.abs_range(values.reshape(10, 10))
+    assert got == _reference_range(values)
+
+
+def test_abs_range_smallest_is_in_a_chunk_with_zeros(monkeypatch):
+    monkeypatch.setattr(lazy, "_RANGE_CHUNK", 8)
+    values = np.full(32, 2.0, np.float32)
+    values[9], values[10] = 0.0, np.float32(-0.25)                 # chunk 1: a zero and the smallest
+    values[20] = np.float32(7.5)
+    assert lazy.abs_range(values) == (7.5, 0.25)
