@@ -131,6 +131,21 @@ _SIN_2PI = (6.283185307179586, -41.341702240399755, 81.60524927607504, -76.70585
 _BLOCK = 1 << 15  # elements drawn at a time (this also fixes the order of the random draws)
 
 
+def _constant(c: float) -> np.ndarray:
+    """``c`` as a read-only 0-d float64 array: the same float64 loop and bits as the Python float
+    in a ufunc with a float64 array, about 0.2 µs less per call (no scalar conversion each time).
+
+    >>> float(np.multiply(np.ones(2), _constant(0.5))[0])
+    0.5
+    """
+    arr = np.array(c, dtype=np.float64)
+    arr.setflags(write=False)
+    return arr
+
+
+_SIN_2PI_ARRAYS = tuple(_constant(c) for c in _SIN_2PI)
+
+
 def cos_2pi(v: np.ndarray, s: np.ndarray, s2: np.ndarray) -> np.ndarray:
     """cos(2πv) of float64 ``v``, written over ``v`` (``s``, ``s2``: scratch of the same shape).
 
@@ -166,11 +181,11 @@ def _sin_2pi(s: np.ndarray, s2: np.ndarray, out: np.ndarray) -> np.ndarray:
     """sin(2πs) for |s| <= 1/4 by the Taylor polynomial ``_SIN_2PI`` (Horner in s², then × s),
     written into ``out`` (``s2``: scratch)."""
     np.multiply(s, s, out=s2)
-    acc = np.multiply(s2, _SIN_2PI[-1], out=out)
-    for c in _SIN_2PI[-2:0:-1]:
+    acc = np.multiply(s2, _SIN_2PI_ARRAYS[-1], out=out)
+    for c in _SIN_2PI_ARRAYS[-2:0:-1]:
         acc += c
         acc *= s2
-    acc += _SIN_2PI[0]
+    acc += _SIN_2PI_ARRAYS[0]
     acc *= s
     return acc
 
