@@ -39,31 +39,61 @@ def _min_nonzero_abs(values: np.ndarray) -> float:
     return float(np.array([smallest], dtype=np.uint32).view(np.float32)[0]) if smallest else 0.0
 
 
-_RANGE_CHUNK = 1 << 16   # elements per step: the three passes over a chunk stay in the CPU cache
-_ABS_BITS, _INF_BITS = np.uint32(0x7FFFFFFF), 0x7F800000
+_RANGE_CHUNK = 1 << 18   # elements per step: the passes after the first read a chunk from the CPU cache
+_ABS_BITS, _INF_BITS, _SIGN_BIT = np.uint32(0x7FFFFFFF), 0x7F800000, 0x80000000
+
+
+def _abs_bits_without_zeros(part: np.ndarray) -> tuple[int, int] | None:
+    """(max |x|, min |x|)'s bits of a flat float32 array holding no ±0, by four reductions that
+    only read it; None when it holds a zero. As uint32, the positive entries' bits (|x|'s) are all
+    below the negative ones' (sign bit set); as int32, the negative ones are below zero and rise
+    with |x|. So the uint32 min is the smallest positive |x| and the uint32 max, less the sign bit,
+    the largest negative |x|; the int32 max is the largest positive |x| and the int32 min, plus
+    2^31, the smallest negative |x| (NaN and inf land on top, as in ``_abs_bits_of_chunk``).
+
+    >>> _abs_bits_without_zeros(np.array([-3.0, 0.5, 2.0], np.float32)) == (0x40400000, 0x3F000000)
+    True
+    """
+    as_unsigned, as_signed = part.view(np.uint32), part.view(np.int32)
+    umin, imin = int(as_unsigned.min()), int(as_signed.min())
+    if umin == 0 or imin == -_SIGN_BIT:       # +0 or -0
+        return None
+    umax, imax = int(as_unsigned.max()), int(as_signed.max())
+    top, low = 0, 0xFFFFFFFF
+    if imax >= 0:                             # positive entries
+        top, low = imax, umin
+    if umax >= _SIGN_BIT:                     # negative entries
+        top, low = max(top, umax - _SIGN_BIT), min(low, imin + _SIGN_BIT)
+    return top, low
+
+
+def _abs_bits_of_chunk(part: np.ndarray, buf: np.ndarray) -> tuple[int, int]:
+    """(max |x|, min non-zero |x|)'s bits of flat float32 ``part`` (2^32 - 1 for the min when all
+    are zero): ``_abs_bits_without_zeros``, or when it holds a zero, passes over |x|'s bits (their
+    order is |x|'s order): max, and min of bits - 1, where 0 wraps to the top (``buf``: scratch)."""
+    got = _abs_bits_without_zeros(part)
+    if got is not None:
+        return got
+    bits = np.bitwise_and(part.view(np.uint32), _ABS_BITS, out=buf[:part.size])
+    top = int(bits.max())
+    bits -= np.uint32(1)
+    return top, (int(bits.min()) + 1) & 0xFFFFFFFF or 0xFFFFFFFF
 
 
 def _abs_range_f32(values: np.ndarray) -> tuple[float, float] | None:
-    """``abs_range`` of a float32 array by integer passes over |x|'s bits (whose order is |x|'s
-    order: max and min, and when that min is 0, the min of bits - 1, where 0 wraps to the top),
-    a cache-sized chunk at a time; None when an entry is not finite (bits >= inf's)."""
-    flat = np.ascontiguousarray(values).reshape(-1).view(np.uint32)
+    """``abs_range`` of a float32 array by integer passes over its bits, a cache-sized chunk at a
+    time (``_abs_bits_of_chunk``); None when an entry is not finite (bits >= inf's)."""
+    flat = np.ascontiguousarray(values).reshape(-1)
     buf = np.empty(min(flat.size, _RANGE_CHUNK), dtype=np.uint32)
-    top, low = 0, 0xFFFFFFFF                # low: the smallest non-zero |x|'s bits, minus 1
+    top, low = 0, 0xFFFFFFFF
     for start in range(0, flat.size, _RANGE_CHUNK):
-        part = flat[start:start + _RANGE_CHUNK]
-        bits = np.bitwise_and(part, _ABS_BITS, out=buf[:part.size])
-        top = max(top, int(bits.max()))
-        smallest = int(bits.min())
-        if smallest == 0:                   # a zero in the chunk: the smallest of the others
-            bits -= np.uint32(1)
-            smallest = int(bits.min()) + 1
-        low = min(low, smallest - 1)
+        chunk_top, chunk_low = _abs_bits_of_chunk(flat[start:start + _RANGE_CHUNK], buf)
+        top, low = max(top, chunk_top), min(low, chunk_low)
     if top >= _INF_BITS:
         return None
     if top == 0:
         return 0.0, 0.0
-    as_float = np.array([top, (low + 1) & 0xFFFFFFFF], dtype=np.uint32).view(np.float32)
+    as_float = np.array([top, low], dtype=np.uint32).view(np.float32)
     return float(as_float[0]), float(as_float[1])
 
 

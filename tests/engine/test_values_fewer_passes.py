@@ -80,3 +80,27 @@ def test_abs_range_smallest_is_in_a_chunk_with_zeros(monkeypatch):
     values[9], values[10] = 0.0, np.float32(-0.25)                 # chunk 1: a zero and the smallest
     values[20] = np.float32(7.5)
     assert lazy.abs_range(values) == (7.5, 0.25)
+
+
+def _signed_chunks() -> list[np.ndarray]:
+    rng = np.random.default_rng(11)
+    pos = np.abs(rng.standard_normal(48)).astype(np.float32) + np.float32(0.01)
+    return [pos, -pos, np.concatenate([pos[:16], -pos[16:32], pos[32:]]),          # one sign per chunk
+            np.concatenate([pos[:20], np.float32([1e-45, -1e-45]), -pos[22:]]),     # subnormals
+            np.concatenate([pos[:16], -pos[16:]]) * np.float32(1e30)]
+
+
+@pytest.mark.parametrize("case", range(5))
+def test_abs_range_by_reductions_over_chunks_of_one_sign(monkeypatch, case):
+    monkeypatch.setattr(lazy, "_RANGE_CHUNK", 16)
+    values = _signed_chunks()[case]
+    assert lazy.abs_range(values) == _reference_range(values)
+
+
+@pytest.mark.parametrize("special", [np.nan, -np.nan, np.inf, -np.inf])
+def test_abs_range_leaves_non_finite_entries_out(monkeypatch, special):
+    monkeypatch.setattr(lazy, "_RANGE_CHUNK", 16)
+    values = (np.random.default_rng(2).standard_normal(40) + 5).astype(np.float32)
+    values[[3, 30]] = special
+    values[17] = -40.0
+    assert lazy.abs_range(values) == _reference_range(values) == (40.0, float(np.abs(values[np.isfinite(values)]).min()))
