@@ -212,7 +212,8 @@ def main() -> int:
                     help="emulate a network (download Mbit/s, round trip ms) through the DevTools protocol")
     ap.add_argument("--no-wait-snapshot", dest="wait_snapshot", action="store_false",
                     help="reload as soon as the cold run is done, without waiting for the Python snapshot")
-    ap.add_argument("--settle-ms", type=int, default=0, help="wait at least this long between the cold visit and the reload")
+    ap.add_argument("--settle-ms", type=int, default=0,
+                    help="wait at least this long between the cold visit and the reload")
     a = ap.parse_args()
     site = pathlib.Path(a.site)
     if not (site / "assets" / "mm" / "app.js").is_file():

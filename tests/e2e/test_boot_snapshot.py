@@ -1,5 +1,6 @@
 """The memory snapshot of the started interpreter (pyodide_app/js/runtime/snapshot.js), in real Chromium on the built
-site: the first visit makes it in a second worker once Python is ready and stores it in Cache Storage; the next load
+site: the first visit makes it in a second worker once Python is ready and stores it in Cache Storage (a run asked
+meanwhile ends that worker, which starts again once the page is idle); the next load
 restores it, and the restored Python behaves as a fresh one (streamed stdout and stderr, the `js` module, errors with
 their traceback, `random` reseeded, the prebuilt figure's exact bytes); a corrupt or refused snapshot is deleted and
 Python starts the normal way; without Cache Storage (a page not served over https or from localhost) nothing is made.
@@ -146,6 +147,21 @@ def test_a_second_load_restores_the_snapshot_and_python_is_as_fresh(loads, site_
     want = (pathlib.Path(built_site) / figure / scene).read_bytes()
     assert base64.b64decode(page.evaluate(RUN_BYTES, [cell, source])) == want
     assert page.evaluate("performance.getEntriesByName('mm:snapshot-start').length") == 0
+    assert not loads.errors, loads.errors
+
+
+def test_a_run_ends_the_maker_and_the_snapshot_is_made_after_it(loads, site_url, pages):
+    _, figure = pages
+    page = loads.page
+    loads.ctx.add_init_script(READER)
+    _load(page, site_url + figure)
+    page.wait_for_function("() => performance.getEntriesByName('mm:snapshot-start').length > 0", timeout=60_000)
+    _check_probe(page.evaluate(RUN, PROBE))   # asked while the maker works: the maker is ended, the run goes alone
+    assert page.evaluate("mmAtlas.runtime.snapshotDeferred") == 1
+    assert page.evaluate("performance.getEntriesByName('mm:snapshot-deferred').length") == 1
+    page.wait_for_function(STORED, timeout=180_000)   # made again once the page is idle
+    assert page.evaluate("performance.getEntriesByName('mm:snapshot-start').length") == 2
+    assert _load(page, site_url + figure, reload=True)["snapshot_restored"] == 1
     assert not loads.errors, loads.errors
 
 

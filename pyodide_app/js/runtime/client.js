@@ -67,6 +67,10 @@ export class PythonRuntime {
     this.snapshotState = "off";
     this.snapshotResult = null;
     this.snapshotTimer = 0;
+    /** @type {Worker | null} the snapshot maker while it works */
+    this.snapshotMaker = null;
+    /** how many makers a run ended (`deferSnapshot`) */
+    this.snapshotDeferred = 0;
   }
 
   /**
@@ -105,9 +109,11 @@ export class PythonRuntime {
     this.snapshotState = "making";
     performance.mark("mm:snapshot-start");
     const maker = new Worker(this.workerURL, { type: "module", name: "mm-snapshot" });
+    this.snapshotMaker = maker;
     const end = (state, result) => {
       maker.terminate();
-      if (this.snapshotState !== "making") return;
+      if (this.snapshotState !== "making" || this.snapshotMaker !== maker) return;
+      this.snapshotMaker = null;
       this.snapshotState = state;
       this.snapshotResult = result;
       performance.mark(state === "stored" ? "mm:snapshot-stored" : "mm:snapshot-not-stored", { detail: result });
@@ -122,6 +128,21 @@ export class PythonRuntime {
       end("failed", { error: ev.message || "the snapshot worker failed" });
     };
     maker.postMessage({ type: "make-snapshot" });
+  }
+
+  /**
+   * A run is asked while the maker works: end the maker (a run never shares the machine's cores with it: on 2
+   * cores a run took twice as long beside it) and wait for the next idle moment after the run.
+   */
+  deferSnapshot() {
+    clearTimeout(this.snapshotTimer);
+    if (this.snapshotState === "making" && this.snapshotMaker) {
+      this.snapshotMaker.terminate();   // a Cache Storage write in flight is dropped whole
+      this.snapshotMaker = null;
+      this.snapshotState = "allowed";
+      this.snapshotDeferred += 1;
+      performance.mark("mm:snapshot-deferred");
+    }
   }
 
   /**
@@ -194,6 +215,7 @@ export class PythonRuntime {
    * @returns {Promise<RunResult>}
    */
   run(cellId, code, opts = {}) {
+    this.deferSnapshot();
     this.boot();
     const id = this.nextId++;
     const done = new Promise((resolve, reject) => {

@@ -106,7 +106,8 @@ export async function snapshotBytes(key, entry) {
     const size = Number(entry.headers.get("x-mm-bytes"));
     const sum = entry.headers.get("x-mm-checksum");
     if (bytes.length === size && size % 4 === 0 && checksum(bytes) === sum) return unpackSnapshot(bytes);
-    problem = `bad bytes: ${bytes.length} of ${size}` + (bytes.length % 4 ? "" : `, checksum ${checksum(bytes)} of ${sum}`);
+    problem = `bad bytes: ${bytes.length} of ${size}`
+      + (bytes.length % 4 ? "" : `, checksum ${checksum(bytes)} of ${sum}`);
   } catch (err) {
     problem = String((err && err.message) || err);
   }
@@ -115,8 +116,8 @@ export async function snapshotBytes(key, entry) {
 }
 
 /**
- * Keep `bytes` as the snapshot of `key` (packed: `packSnapshot`); older snapshots (other keys under the same
- * Pyodide, other Pyodide versions) are deleted. Resolves to the bytes stored, 0 when nothing was (no Cache
+ * Keep `bytes` as the snapshot of `key` (packed: `packSnapshot`); older snapshots (this site's other keys, any
+ * other Pyodide version's cache) are deleted. Resolves to the bytes stored, 0 when nothing was (no Cache
  * Storage, a full quota: no error for the reader); never rejects.
  * @param {string} key @param {Uint8Array} bytes @param {string} buildId
  */
@@ -128,8 +129,10 @@ export async function storeSnapshot(key, bytes, buildId) {
       if (other.startsWith(CACHE_PREFIX) && other !== name) await caches.delete(other);
     }
     const cache = await caches.open(name);
+    // only this site's: another site on the same origin keeps its own
+    const mine = key.slice(0, key.lastIndexOf("/") + 1) + "mm-snapshot-";
     for (const req of await cache.keys()) {
-      if (req.url !== key) await cache.delete(req);
+      if (req.url !== key && req.url.startsWith(mine)) await cache.delete(req);
     }
     const packed = packSnapshot(bytes);
     const headers = { "content-type": "application/octet-stream", "x-mm-bytes": String(packed.length),

@@ -3,8 +3,9 @@
 // Protocol (pyodide_app/README.md):
 //   -> {type: "init", sent?}              <- {type: "progress", stage, detail} ... {type: "ready", timings}
 //      (sent: the page's epoch ms, for the timing init_delay)
-//   -> {type: "make-snapshot"}            <- {type: "snapshot", stored: boolean, bytes, kept, timings}   (a second, short-lived
-//                                            worker of this bundle: runtime/snapshot.js; the client then ends it)
+//   -> {type: "make-snapshot"}            <- {type: "snapshot", stored: boolean, bytes, kept, timings}
+//                                            (a second, short-lived worker of this bundle, the snapshot maker:
+//                                            runtime/snapshot.js; the client then ends it)
 //   -> {type: "run", id, cellId, code}    <- {type: "stdout", id, text} ... then
 //                                            {type: "result", id, scene: ArrayBuffer|null, stdout, timings}
 //                                            or {type: "error", id, error: {type, message, traceback, line}}
@@ -17,8 +18,9 @@
 
 import { canInstall, fetchPackages, installPackages } from "./packages.js";
 import { RUN_HELPER } from "./run-helper.js";
-import { AFTER_RESTORE, SNAPSHOT_PREIMPORT, bootKey, canStore, dropSnapshot, findSnapshot, snapshotBytes, storeSnapshot }
-  from "./snapshot.js";
+import {
+  AFTER_RESTORE, SNAPSHOT_PREIMPORT, bootKey, canStore, dropSnapshot, findSnapshot, snapshotBytes, storeSnapshot,
+} from "./snapshot.js";
 
 const PYODIDE_VERSION = "0.27.7";
 const indexURL = new URL(`./pyodide/${PYODIDE_VERSION}/`, import.meta.url).href;
