@@ -104,3 +104,47 @@ def test_abs_range_leaves_non_finite_entries_out(monkeypatch, special):
     values[[3, 30]] = special
     values[17] = -40.0
     assert lazy.abs_range(values) == _reference_range(values) == (40.0, float(np.abs(values[np.isfinite(values)]).min()))
+
+
+def _softmax_long_way(x32: np.ndarray, name: str, textbook: bool) -> np.ndarray:
+    """mm's row softmax the long way: a mask per row, the NaN pass on every row (rows < W)."""
+    x = x32.astype(np.float64)
+    if "x/sqrt(k)" in name:
+        x /= math.sqrt(64)
+    elif "x/8" in name:
+        x /= 8.0
+    x = x.astype(np.float32).astype(np.float64)
+    h, w = x.shape
+    if "tril" in name:
+        x[np.arange(w)[None, :] > np.arange(h)[:, None]] = -np.inf
+    m = x.max(axis=1, keepdims=True, initial=-np.inf)
+    if not textbook:
+        m = np.maximum(m, 0.0)
+    with np.errstate(all="ignore"):
+        e = np.exp(x - m)
+        out = e / e.sum(axis=1, keepdims=True)
+    if not textbook:
+        out[np.isnan(out)] = 0.0
+    return out.astype(np.float32)
+
+
+def _softmax_cases() -> np.ndarray:
+    x = np.random.default_rng(4).standard_normal((24, 24)) * 900
+    x[0] = -5000.0                      # every entry underflows: the row sums to 0 -> 0 (mm)
+    x[1, 0] = -5000.0                   # with tril, row 1 keeps x[1, :2]
+    x[2, 1] = np.inf                    # inf - inf: NaN -> 0 (mm)
+    x[3, 5] = -np.inf
+    x[4] = 0.0
+    x[5, :3] = 1e-3
+    return x
+
+
+@pytest.mark.parametrize("rows_per_block", [1, 1000])
+@pytest.mark.parametrize("textbook", [False, True])
+@pytest.mark.parametrize("name", ["softmax", "softmax(x/sqrt(k))", "softmax(tril(x/sqrt(k)))", "softmax(tril(x/8))"])
+def test_softmax_rows_keep_the_long_ways_bits(monkeypatch, name, textbook, rows_per_block):
+    x = _softmax_cases()
+    monkeypatch.setattr(epilogs, "_CHUNK", rows_per_block * x.shape[1])   # a block per row: each case alone
+    got = apply_epilog(x.copy(), name, 64, textbook=textbook)
+    want = _softmax_long_way(x.astype(np.float32), name, textbook)
+    assert got.tobytes() == want.tobytes()
