@@ -144,6 +144,7 @@ def _constant(c: float) -> np.ndarray:
 
 
 _SIN_2PI_ARRAYS = tuple(_constant(c) for c in _SIN_2PI)
+_HALF, _QUARTER, _ONE, _MINUS_TWO, _MINUS_HALF = (_constant(c) for c in (0.5, 0.25, 1.0, -2.0, -0.5))
 
 
 def cos_2pi(v: np.ndarray, s: np.ndarray, s2: np.ndarray) -> np.ndarray:
@@ -171,9 +172,9 @@ def _cos_2pi_draws(v: np.ndarray, s: np.ndarray, s2: np.ndarray) -> np.ndarray:
     >>> v = np.array([0.0, 0.25, 0.5, 0.75]); _cos_2pi_draws(v, np.empty(4), np.empty(4)).tolist()
     [1.0, 0.0, -1.0, 0.0]
     """
-    np.subtract(v, 0.5, out=s)
+    np.subtract(v, _HALF, out=s)
     abs_no_nan(s, out=s)
-    np.subtract(s, 0.25, out=s)
+    np.subtract(s, _QUARTER, out=s)
     return _sin_2pi(s, s2, out=v)
 
 
@@ -198,10 +199,10 @@ def _box_muller_numpy(u: np.ndarray, v: np.ndarray, s: np.ndarray, s2: np.ndarra
     >>> _box_muller_numpy(np.array([0.0, -0.5]), np.array([0.0, 0.5]), np.empty(2), np.empty(2), True).tolist()
     [1.0, 0.0]
     """
-    u *= -2.0 if doubled else -0.5            # doubled: sqrt(-2 ln u) = z / cos; else z / (2 cos)
+    u *= _MINUS_TWO if doubled else _MINUS_HALF  # doubled: sqrt(-2 ln u) = z / cos; else z / (2 cos)
     np.sqrt(u, out=u)
     u *= _cos_2pi_draws(v, s, s2)
-    u += 1.0 if doubled else 0.5              # = 2·(0.5 + 0.5·z), or 0.5 + 0.5·z, exactly
+    u += _ONE if doubled else _HALF           # = 2·(0.5 + 0.5·z), or 0.5 + 0.5·z, exactly
     return u
 
 
@@ -234,6 +235,7 @@ def _gaussian(rng: np.random.Generator, shape: tuple[int, int], *, lo: float = 0
     uvbuf = np.empty(2 * n_max)
     sbuf, s2buf = np.empty(n_max), np.empty(n_max)
     doubled = span == 2.0                     # mm's default min -1, max 1
+    span_c, lo_c = (_constant(span), _constant(lo)) if span is not None else (None, None)
     wasm = _box_muller_kernel()
     for r in range(0, h, step):
         rows = min(step, h - r)
@@ -241,15 +243,15 @@ def _gaussian(rng: np.random.Generator, shape: tuple[int, int], *, lo: float = 0
         if wasm is None or not wasm.draw(rng, uvbuf[:2 * n]):
             rng.random(out=uvbuf[:2 * n])     # the block's n draws of u, then its n draws of v
         u, v = uvbuf[:n], uvbuf[n:2 * n]
-        np.subtract(1.0, u, out=u)
+        np.subtract(_ONE, u, out=u)
         np.log(u, out=u)
         done = wasm.finish(u, v, doubled) if wasm is not None else 0
         if done < n:
             _box_muller_numpy(u[done:], v[done:], sbuf[:n - done], s2buf[:n - done], doubled)
         if not doubled and span is not None:
-            u *= span
+            u *= span_c
         if span is not None:
-            u += lo
+            u += lo_c
         out[r:r + rows] = u.reshape(rows, w)
     return out
 
