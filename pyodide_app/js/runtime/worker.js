@@ -110,7 +110,10 @@ async function startPython(loadPyodide, download, timings, snapshot) {
     stdout: (text) => postMessage({ type: "stdout", id: currentRun, text: text + "\n" }),
     stderr: (text) => postMessage({ type: "stdout", id: currentRun, text: text + "\n" }),
   });
-  if (snapshot) py.runPython(AFTER_RESTORE);
+  if (snapshot) {
+    if (py._api?.config) py._api.config._loadSnapshot = undefined;   // Pyodide's config kept the 21 MB alive
+    py.runPython(AFTER_RESTORE);
+  }
   timings.load_pyodide = now() - t;
   // ms into load_pyodide when the wasm had arrived (and, streamed, compiled); the rest is the interpreter's start
   const wasm = performance.getEntriesByType("resource").find((e) => e.name.endsWith("/pyodide.asm.wasm"));
