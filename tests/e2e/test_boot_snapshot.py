@@ -3,7 +3,8 @@ site: the first visit makes it in a second worker once Python is ready and store
 meanwhile ends that worker, which starts again once the page is idle); the next load
 restores it, and the restored Python behaves as a fresh one (streamed stdout and stderr, the `js` module, errors with
 their traceback, `random` reseeded, the prebuilt figure's exact bytes); a corrupt or refused snapshot is deleted and
-Python starts the normal way; without Cache Storage (a page not served over https or from localhost) nothing is made.
+Python starts the normal way; without Cache Storage (a page not served over https or from localhost), or for a week
+after a maker could not store its snapshot, nothing is made.
 The reader's configuration is switched on as in test_boot_page.py (`localStorage["mm:boot"] = "reader"`).
 
 Example: MM_SITE_DIR=/path/to/site .venv/bin/python -m pytest tests/e2e/test_boot_snapshot.py
@@ -179,6 +180,20 @@ def test_a_corrupt_snapshot_is_deleted_and_python_starts_the_normal_way(loads, s
     after = page.evaluate(ENTRY)
     assert after["url"] == before["url"] and after["size"] == int(after["headers"]["x-mm-bytes"]) > 10_000_000, after
     assert _load(page, site_url + figure, reload=True)["snapshot_restored"] == 1
+    assert not loads.errors, loads.errors
+
+
+def test_no_maker_for_a_week_after_one_could_not_store(loads, site_url, pages):
+    _, figure = pages
+    page = loads.page
+    loads.ctx.add_init_script(READER)
+    loads.ctx.add_init_script("localStorage.setItem('mm:snapshot-failed', String(Date.now() - 6 * 24 * 3600e3))")
+    boot = _load(page, site_url + figure)
+    assert boot["snapshot_storage"] == 1 and boot["snapshot_restored"] == 0, boot
+    page.wait_for_timeout(3000)   # past the maker's idle wait (SNAPSHOT_IDLE_MS) and a 2 s idle callback
+    assert page.evaluate("mmAtlas.runtime.snapshotState") == "not-stored"
+    assert page.evaluate("performance.getEntriesByName('mm:snapshot-start').length") == 0
+    assert page.evaluate(ENTRY) is None
     assert not loads.errors, loads.errors
 
 

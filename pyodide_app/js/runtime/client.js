@@ -11,6 +11,13 @@
 
 /** ms the page stays idle (Python ready, no run in flight) before the snapshot maker starts (`allowSnapshot`). */
 export const SNAPSHOT_IDLE_MS = 1000;
+/**
+ * localStorage key: when a maker last failed to store its snapshot (epoch ms). A browser whose Cache Storage
+ * refuses it (a private window, a full quota) would otherwise start a second Python on every page load for nothing;
+ * the maker waits `SNAPSHOT_RETRY_MS` before it tries again.
+ */
+export const SNAPSHOT_FAILED_KEY = "mm:snapshot-failed";
+export const SNAPSHOT_RETRY_MS = 7 * 24 * 3600 * 1000;
 
 /** An exception raised by the cell's Python code (or a worker failure): `error` is the contract object. */
 export class CellError extends Error {
@@ -89,7 +96,7 @@ export class PythonRuntime {
     const t = this.bootTimings;
     if (!["allowed", "waiting"].includes(this.snapshotState) || !this.isReady || !t) return;
     if (t.snapshot_restored === 1) { this.snapshotState = "restored"; return; }
-    if (t.snapshot_storage !== 1) { this.snapshotState = "not-stored"; return; }
+    if (t.snapshot_storage !== 1 || failedLately()) { this.snapshotState = "not-stored"; return; }
     if (this.pending.size) return;   // a run in flight: its end calls this again
     this.snapshotState = "waiting";
     clearTimeout(this.snapshotTimer);
@@ -116,6 +123,7 @@ export class PythonRuntime {
       this.snapshotMaker = null;
       this.snapshotState = state;
       this.snapshotResult = result;
+      if (state !== "stored") rememberFailure();
       performance.mark(state === "stored" ? "mm:snapshot-stored" : "mm:snapshot-not-stored", { detail: result });
     };
     maker.onmessage = (ev) => {
@@ -317,6 +325,20 @@ export class PythonRuntime {
     this.lastProgress = p;
     for (const listener of this.progressListeners) listener(p);
   }
+}
+
+/** Whether a snapshot maker failed to store in this browser less than `SNAPSHOT_RETRY_MS` ago. */
+function failedLately() {
+  try {
+    const when = Number(localStorage.getItem(SNAPSHOT_FAILED_KEY));
+    return when > 0 && Date.now() - when < SNAPSHOT_RETRY_MS;
+  } catch {
+    return false;   // no localStorage: the worker's own check (Cache Storage) still applies
+  }
+}
+
+function rememberFailure() {
+  try { localStorage.setItem(SNAPSHOT_FAILED_KEY, String(Date.now())); } catch { /* storage blocked */ }
 }
 
 /** The error a run gets when the worker crashed under it. */
