@@ -1,7 +1,7 @@
 """Benchmark the engine: from_mm + layout with all values, for the essay's attention layer
 (blog49, ~1.15 M elements) and the same layer at GPT-2-small size (~18 M elements).
 
-Usage: python scripts/bench_engine.py [blog49|gpt2 ...] [--repeats 5]
+Usage: python scripts/bench_engine.py [blog49|gpt2 ...] [--repeats 5] [--profile N]
 Prints medians of the runs, the ratio to the same expression's plain numpy matmuls, and the
 peak memory of one run (tracemalloc). Targets (CPython): ≤0.3 s / ≤3 s, ≤2× numpy, < 1.5 GB.
 """
@@ -23,12 +23,47 @@ from engine_bench import run_bench  # noqa: E402
 TARGETS = {"blog49": 0.3, "gpt2": 3.0, "tiny": 0.05}
 
 
+def profile(which: str, top: int) -> None:
+    """Print cProfile's ``top`` functions by own time for one from_mm + layout + values of ``which``
+    (after a warm-up run), the work ``run_bench`` times; nothing is timed or recorded.
+    Example: python scripts/bench_engine.py gpt2 --profile 25"""
+    import cProfile
+    import pstats
+
+    import mmcore.geometry.limits as limits
+    from engine_bench import SIZES, attention_layer
+    from mmcore import layout
+    from mmcore.mm.api import from_mm, to_mm
+
+    saved = limits.MAX_ELEMENTS
+    limits.MAX_ELEMENTS = max(saved, 10 ** 9)          # as run_bench: the GPT-2 layer is past a cell's limit
+    try:
+        link = to_mm(attention_layer(*SIZES[which]))
+
+        def ours():
+            layout(from_mm(link)).viz["global_absmax"]  # values are computed on first use: all of them
+
+        ours()
+        prof = cProfile.Profile()
+        prof.runcall(ours)
+    finally:
+        limits.MAX_ELEMENTS = saved
+    print(f"{which}: one from_mm + layout + values under cProfile (own time, top {top})")
+    pstats.Stats(prof).sort_stats("tottime").print_stats(top)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("which", nargs="*", default=["blog49", "gpt2"])
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--write", action="store_true", help="record the results in benchmarks/results.json (the speed page)")
+    ap.add_argument("--profile", type=int, default=0, metavar="N",
+                    help="instead of timing: print cProfile's N functions with the most own time in one run")
     args = ap.parse_args()
+    if args.profile:
+        for which in args.which:
+            profile(which, args.profile)
+        return
     written = {}
     for which in args.which:
         r = written[which] = run_bench(which, repeats=args.repeats)
