@@ -50,6 +50,27 @@ const now = () => performance.now();
 const progress = (stage, detail) => postMessage({ type: "progress", stage, detail });
 
 /**
+ * The stored snapshot (runtime/snapshot.js), read as soon as this worker starts: the page prestarts it and it
+ * waits idle for `init` until the first figure has drawn (runtime/client.js). Read with the boot instead, the
+ * ~11 MB arrived 160-280 ms into `load_pyodide` (warm, load 3) and the interpreter's instantiation waited for
+ * them. Resolves to null (none stored) or {bytes: a promise of them, readAt}; never rejects. Not in the maker.
+ * @returns {Promise<{bytes: Promise<Uint8Array>, readAt: number | null} | null>}
+ */
+function readStored() {
+  return findSnapshot(SNAPSHOT_KEY).then((entry) => {
+    if (!entry) return null;
+    const read = { bytes: null, readAt: null };
+    read.bytes = snapshotBytes(SNAPSHOT_KEY, entry).then((b) => {
+      read.readAt = now();
+      return b;
+    });
+    read.bytes.catch(() => {});   // its rejection reaches loadPyodide, never the unhandledrejection handler (a crash)
+    return read;
+  });
+}
+const storedSnapshot = self.name === "mm-snapshot" ? null : readStored();
+
+/**
  * Boot Pyodide and mmcore once; resolves to the timings of each step (ms). `initDelay`: ms from the page's
  * `init` to this worker reading it (the worker's own start when it was not prestarted: runtime/client.js).
  */
@@ -65,20 +86,20 @@ async function boot(initDelay = null) {
   // the snapshot of a started interpreter that an earlier page made in this browser (runtime/snapshot.js), if any
   const storage = canStore();
   timings.snapshot_storage = storage ? 1 : 0;
-  const found = findSnapshot(SNAPSHOT_KEY);
+  const found = storedSnapshot ?? readStored();
   progress("runtime", "Downloading the Python runtime");
   const { loadPyodide } = await import(/* @vite-ignore */ indexURL + "pyodide.mjs");
   timings.import_pyodide_mjs = now() - t;
   progress("runtime", "Starting Python");
   const waited = now();
-  const entry = await found;
+  const read = await found;
   timings.snapshot_wait = now() - waited;   // the boot waited this long to know whether one is stored
-  if (entry) {
-    const bytes = snapshotBytes(SNAPSHOT_KEY, entry).then((b) => {
-      timings.snapshot_read = now() - started;   // ms after the boot started: ~21 MB read and checksummed
+  if (read) {
+    const bytes = read.bytes.then((b) => {
+      timings.snapshot_read = Math.max(0, read.readAt - started);   // ms after the boot started (0: before it)
       return b;
     });
-    bytes.catch(() => {});   // its rejection reaches loadPyodide, never the worker's unhandledrejection (a crash)
+    bytes.catch(() => {});
     try {
       pyodide = await startPython(loadPyodide, download, timings, bytes);
       timings.snapshot_restored = 1;
