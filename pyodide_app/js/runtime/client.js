@@ -139,8 +139,9 @@ export class PythonRuntime {
   }
 
   /**
-   * A run is asked while the maker works: end the maker (a run never shares the machine's cores with it: on 2
-   * cores a run took twice as long beside it) and wait for the next idle moment after the run.
+   * A run is asked while the maker works: end the maker (a run must not share a 2-core machine with a second
+   * Python starting; a small run measured beside it was within the spread of runs without it) and wait for the
+   * next idle moment after the run.
    */
   deferSnapshot() {
     clearTimeout(this.snapshotTimer);

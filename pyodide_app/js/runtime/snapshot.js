@@ -11,6 +11,8 @@
 // - Key: the Pyodide version (the cache's name) and a hash of everything the snapshot depends on here (`bootKey`:
 //   the version, the site's Pyodide URL, the boot options, the pre-imported source); Pyodide itself refuses a
 //   snapshot of another build (its build id). Each entry carries its length and a checksum of its bytes.
+// - Restored by every later boot: worker.js reads the bytes as soon as the worker starts and gives them to
+//   loadPyodide as `_loadSnapshot`.
 // - Any failure (no Cache Storage, as on a page not served over https or from localhost; missing, short or
 //   corrupt bytes; Pyodide's own checks; an exception later in the boot) deletes the entry, and the worker boots
 //   the normal way.
@@ -19,8 +21,8 @@
 //   const key = bootKey(indexURL, { env: { HOME: "/home/pyodide" } });
 //   const entry = await findSnapshot(key);           // a Response, or null: then a normal boot
 //   const py = await loadPyodide({ indexURL, _loadSnapshot: snapshotBytes(key, entry) });   // rejects when bad
-//   afterRestore(py);                                // reseeds `random`
-//   await storeSnapshot(key, py2.makeMemorySnapshot(), buildId);   // in the maker worker
+//   py.runPython(AFTER_RESTORE);                     // reseeds `random`
+//   await storeSnapshot(key, maker.makeMemorySnapshot(), buildId);   // in the maker worker
 
 /** Cache Storage name prefix; the Pyodide version completes it, so a snapshot is never used by another version. */
 export const CACHE_PREFIX = "mm-pyodide-snapshot-";
