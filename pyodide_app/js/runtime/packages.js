@@ -7,60 +7,124 @@
 // manifest, as with the plugin's `pyodide` URL option; a 404; a format this code does not know) gives null,
 // and the worker uses loadPackage.
 //
+// The inflated bundle is kept in the browser's Cache Storage (`keepInflated`, after the boot), so later boots
+// read it back (~14 MB) instead of inflating the download again (on a warm visit the inflating had become the
+// step the restored interpreter waited for).
+//
 // Example (in the worker):
 //   const download = fetchPackages(indexURL);          // at once: no interpreter needed
 //   const py = await loadPyodide({ indexURL });
-//   const packs = await download;
-//   if (packs && canInstall(py)) await installPackages(py, packs); else await py.loadPackage("mmcore");
+//   const bundle = await download;
+//   if (bundle && canInstall(py)) await installPackages(py, bundle.packages); else await py.loadPackage("mmcore");
+//   if (bundle && !bundle.cached) keepInflated(bundle);   // for the next boots
 
 /**
  * @typedef {{name: string, wheel: string, files: {path: string, data: Uint8Array}[], preload: string[] | null}} Package
  * `preload`: the extension modules to load at install (the others load on first import); null: every one
  */
 
+/** Cache Storage name of the inflated bundle (`keepInflated`; `fetchBundle` spells it out: it runs as text). */
+export const INFLATED_CACHE = "mm-packages-inflated";
+
 /**
- * The site's packages, downloaded and inflated; resolves to them, or null (never rejects): call it as soon as the
- * worker starts. The download and the inflating (one native DecompressionStream, ~100 ms for 13.7 MB) run on a
- * helper thread of their own (a worker from a Blob URL: no file of its own) when the browser lets this worker
- * start one, so they overlap the interpreter's start instead of following it (inflating on this worker's thread
- * slowed that start by more than it saved); else here.
- * @param {string} indexURL @returns {Promise<Package[] | null>}
+ * @typedef {{packages: Package[], raw: Uint8Array, key: string, cached: boolean}} Bundle
+ * `raw`: the inflated bundle (the packages' files are views of it); `key`: its Cache Storage URL (the content-hashed
+ * bundle's URL without `.gz`); `cached`: read back from Cache Storage rather than downloaded and inflated
+ */
+
+/**
+ * The site's packages, downloaded and inflated (or read back inflated from Cache Storage); resolves to the
+ * `Bundle`, or null (never rejects): call it as soon as the worker starts. The download and the inflating (one
+ * native DecompressionStream, ~100 ms for 13.7 MB) run on a helper thread of their own (a worker from a Blob URL:
+ * no file of its own) when the browser lets this worker start one, so they overlap the interpreter's start instead
+ * of following it (inflating on this worker's thread slowed that start by more than it saved); else here.
+ * @param {string} indexURL @returns {Promise<Bundle | null>}
  */
 export async function fetchPackages(indexURL) {
   try {
-    const raw = await fetchAside(indexURL) ?? await fetchBundle(indexURL);
-    return raw && readBundle(new Uint8Array(raw));
+    let got = await fetchAside(indexURL) ?? await fetchBundle(indexURL);
+    if (got && got.cached && !readable(got.raw)) {
+      // a kept bundle this code cannot read: forget it and download the bundle again
+      await forgetInflated();
+      got = await fetchAside(indexURL) ?? await fetchBundle(indexURL);
+    }
+    if (!got) return null;
+    const raw = new Uint8Array(got.raw);
+    return { packages: readBundle(raw), raw, key: got.key, cached: got.cached };
   } catch (err) {
     console.warn("mm: numpy and mmcore through loadPackage:", err);
     return null;
   }
 }
 
+/** Whether `readBundle` can split this inflated bundle. @param {ArrayBuffer} raw */
+function readable(raw) {
+  try {
+    readBundle(new Uint8Array(raw));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Delete the kept inflated bundle (`keepInflated`); never rejects. */
+async function forgetInflated() {
+  try { await caches.delete(INFLATED_CACHE); } catch { /* nothing kept */ }
+}
+
 /**
- * Download the bundle named by the manifest and inflate it; null when there is none. The manifest is revalidated
- * (`no-cache`): it names a content-hashed bundle, so a rebuilt site is never mixed with an older one. Runs on the
- * helper thread too (its source is sent as text): it may use only globals.
- * @param {string} indexURL @returns {Promise<ArrayBuffer | null>}
+ * Download the bundle named by the manifest and inflate it, or read it back inflated from Cache Storage (kept there
+ * by `keepInflated`); null when there is none. The manifest is revalidated (`no-cache`): it names a content-hashed
+ * bundle, so a rebuilt site is never mixed with an older one. Runs on the helper thread too (its source is sent as
+ * text): it may use only globals. Resolves to {raw: ArrayBuffer, key, cached}.
+ * @param {string} indexURL @returns {Promise<{raw: ArrayBuffer, key: string, cached: boolean} | null>}
  */
 async function fetchBundle(indexURL) {
   const res = await fetch(indexURL + "mm-packages.json", { cache: "no-cache" });
   if (!res.ok) return null;
   const { bundle } = await res.json();
   if (typeof bundle !== "string" || !/^mm-packages-[0-9a-f]+\.bin\.gz$/.test(bundle)) return null;
+  const key = indexURL + bundle.slice(0, -".gz".length);
+  try {
+    const kept = typeof caches === "undefined" ? null : await (await caches.open("mm-packages-inflated")).match(key);
+    if (kept && kept.ok) return { raw: await kept.arrayBuffer(), key, cached: true };
+  } catch { /* no Cache Storage here (not a secure context), or it failed: download */ }
   const body = await fetch(indexURL + bundle);
   if (!body.ok) return null;
-  return new Response(body.body.pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
+  const raw = await new Response(body.body.pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
+  return { raw, key, cached: false };
+}
+
+/**
+ * Keep the inflated bundle in Cache Storage for the next boots (`fetchBundle` reads it back), replacing any other
+ * bundle kept there (an older build of the site). Call it after the boot: it copies the ~14 MB (the installed files
+ * keep their views of `raw`). Resolves to whether it was stored; never rejects.
+ * @param {Bundle} bundle
+ */
+export async function keepInflated(bundle) {
+  if (typeof caches === "undefined") return false;
+  try {
+    const cache = await caches.open(INFLATED_CACHE);
+    for (const req of await cache.keys()) {
+      if (req.url !== bundle.key) await cache.delete(req);
+    }
+    await cache.put(bundle.key, new Response(bundle.raw, { headers: { "content-type": "application/octet-stream" } }));
+    return true;
+  } catch (err) {
+    console.warn("mm: the inflated package bundle was not kept:", err);
+    return false;
+  }
 }
 
 /**
  * `fetchBundle` on a helper worker; undefined when no worker can be started from here (the caller then runs it
  * itself), rejects when the helper failed.
- * @param {string} indexURL @returns {Promise<ArrayBuffer | null | undefined>}
+ * @param {string} indexURL @returns {Promise<{raw: ArrayBuffer, key: string, cached: boolean} | null | undefined>}
  */
 function fetchAside(indexURL) {
   const source = `const fetchBundle = ${fetchBundle};
 onmessage = async (e) => {
-  try { const raw = await fetchBundle(e.data); postMessage({ raw }, raw ? [raw] : []); }
+  try { const got = await fetchBundle(e.data); postMessage({ got }, got ? [got.raw] : []); }
   catch (err) { postMessage({ error: String((err && err.message) || err) }); }
 };`;
   const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
@@ -76,7 +140,7 @@ onmessage = async (e) => {
     helper.onmessage = (ev) => {
       done();
       if (ev.data.error) reject(new Error(`the package bundle: ${ev.data.error}`));
-      else resolve(ev.data.raw);
+      else resolve(ev.data.got);
     };
     helper.onerror = (ev) => { done(); reject(new Error(`the package bundle's worker failed: ${ev.message || "no reason"}`)); };
     helper.postMessage(indexURL);

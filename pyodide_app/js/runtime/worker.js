@@ -16,7 +16,7 @@
 //   w.postMessage({ type: "init" });
 //   w.postMessage({ type: "run", id: 1, cellId: "demo-1", code: "A = mmcore.matrix('A', 4, 4)\nA @ A" });
 
-import { canInstall, fetchPackages, installPackages } from "./packages.js";
+import { canInstall, fetchPackages, installPackages, keepInflated } from "./packages.js";
 import { RUN_HELPER } from "./run-helper.js";
 import {
   AFTER_RESTORE, SNAPSHOT_PREIMPORT, bootKey, canStore, dropSnapshot, findSnapshot, snapshotBytes, storeSnapshot,
@@ -141,11 +141,12 @@ async function startPython(loadPyodide, download, timings, snapshot) {
   if (wasm) timings.wasm_fetched = wasm.responseEnd - t;
   t = now();
   progress("packages", "Loading numpy and mmcore");
-  const packs = await download;
+  const bundle = await download;
   timings.packages_wait = now() - t;   // the bundle was still downloading or inflating this long
-  if (packs && canInstall(py)) {
-    await installPackages(py, packs, timings);   // + packages_write, packages_libs, packages_forget
+  if (bundle && canInstall(py)) {
+    await installPackages(py, bundle.packages, timings);   // + packages_write, packages_libs, packages_forget
     timings.packages_bundled = 1;   // from the site's bundle (0: Pyodide's loadPackage)
+    timings.packages_cached = bundle.cached ? 1 : 0;   // read back inflated from Cache Storage (packages.js)
   } else {
     await py.loadPackage("mmcore", {
       messageCallback: (msg) => progress("packages", msg),
@@ -160,6 +161,8 @@ async function startPython(loadPyodide, download, timings, snapshot) {
   timings.import_numpy = now() - t;   // the part of import_mmcore spent on numpy
   py.runPython(RUN_HELPER);
   timings.import_mmcore = now() - t;
+  // for the next boots in this browser, after this one (its copy and write are not on the way to Python ready)
+  if (bundle && timings.packages_bundled && !bundle.cached) keepInflated(bundle);
   return py;
 }
 
