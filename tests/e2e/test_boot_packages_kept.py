@@ -9,6 +9,7 @@ Example:
 from __future__ import annotations
 
 import pathlib
+import time
 
 import pytest
 
@@ -40,9 +41,16 @@ def _boot(page, url: str) -> dict:
     return page.evaluate("mmAtlas.runtime.bootTimings")
 
 
-def _wait_kept(page) -> list[str]:
-    page.wait_for_function(f"({KEPT})().then((k) => k.length === 1)", timeout=60_000, polling=200)
-    return page.evaluate(KEPT)
+def _wait_kept(page, timeout_s: float = 60.0) -> list[str]:
+    """The kept bundle's key, once the worker has stored it (it does so after Python is ready)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        kept = page.evaluate(KEPT)
+        if len(kept) == 1 or time.monotonic() > deadline:
+            break
+        page.wait_for_timeout(200)
+    assert len(kept) == 1, f"no inflated bundle kept after {timeout_s:.0f} s: {kept}"
+    return kept
 
 
 def test_the_next_boot_reads_the_kept_bundle_instead_of_downloading_it(loads, site_url, figure):
