@@ -8,31 +8,13 @@ Example:
 
 from __future__ import annotations
 
-import pathlib
 import time
 
-import pytest
-
-from tests.e2e._loads import _pages
-from tests.e2e.test_boot_packages import BOOTED, RUN
-from tests.e2e.test_boot_page import READER
+# the reader's background boot with every request recorded (`loads`) and the first figure page (`figure`)
+from tests.e2e.test_boot_packages import BOOTED, RUN, figure, loads  # noqa: F401 - pytest fixtures
 
 KEPT = """async () => { const c = await caches.open('mm-packages-inflated');
     return (await c.keys()).map((r) => r.url); }"""
-
-
-@pytest.fixture
-def loads(loads):
-    """conftest's ``loads``, recording every request, with the reader's background boot."""
-    loads.requests = []
-    loads.ctx.on("request", lambda r: loads.requests.append(r.url))
-    loads.ctx.add_init_script(READER)
-    return loads
-
-
-@pytest.fixture(scope="module")
-def figure(built_site):
-    return _pages(pathlib.Path(built_site))[1]
 
 
 def _boot(page, url: str) -> dict:

@@ -41,29 +41,26 @@ export const INFLATED_CACHE = "mm-packages-inflated";
  * @param {string} indexURL @returns {Promise<Bundle | null>}
  */
 export async function fetchPackages(indexURL) {
-  try {
-    let got = await fetchAside(indexURL) ?? await fetchBundle(indexURL);
-    if (got && got.cached && !readable(got.raw)) {
-      // a kept bundle this code cannot read: forget it and download the bundle again
-      await forgetInflated();
-      got = await fetchAside(indexURL) ?? await fetchBundle(indexURL);
-    }
-    if (!got) return null;
+  const download = async () => await fetchAside(indexURL) ?? await fetchBundle(indexURL);
+  const split = (got) => {
     const raw = new Uint8Array(got.raw);
     return { packages: readBundle(raw), raw, key: got.key, cached: got.cached };
+  };
+  try {
+    const got = await download();
+    if (got && got.cached) {
+      try {
+        return split(got);
+      } catch {
+        await forgetInflated();   // a kept bundle this code cannot read: forget it, download the bundle again
+        const again = await download();
+        return again && split(again);
+      }
+    }
+    return got && split(got);
   } catch (err) {
     console.warn("mm: numpy and mmcore through loadPackage:", err);
     return null;
-  }
-}
-
-/** Whether `readBundle` can split this inflated bundle. @param {ArrayBuffer} raw */
-function readable(raw) {
-  try {
-    readBundle(new Uint8Array(raw));
-    return true;
-  } catch {
-    return false;
   }
 }
 
