@@ -8,6 +8,8 @@ Listed in mkdocs.yml under ``hooks:``. It
   build with a message naming the page, the cell and the problem;
 * copies the JS bundles and the self-hosted Pyodide into ``site/assets/mm/`` after the build
   (skipped when the environment variable ``MM_RUNTIME_ASSETS=skip``, for hook unit tests);
+* puts preload hints in the ``<head>`` of each page with cells (its scripts and first scene start with
+  the HTML: ``pyodide_app/_preload.py``);
 * writes ``site/.nojekyll`` (GitHub Pages serves a published branch as it is, without Jekyll).
 
 Example (mkdocs.yml):
@@ -40,8 +42,10 @@ from mkdocs.exceptions import PluginError  # noqa: E402
 
 from pyodide_app._assets import copy_runtime, runtime_sources  # noqa: E402
 from pyodide_app._cells import CellBuilder, accept_options  # noqa: E402
+from pyodide_app._preload import PreloadHints  # noqa: E402
 
 _builder = CellBuilder()
+_preload: PreloadHints | None = None   # the bundle's preload hints (read in on_config)
 _DEFAULTS = {"prelude": "", "default_height": None, "pyodide_url": None}
 _options: dict = dict(_DEFAULTS)   # set by configure() for the next build, then taken by on_config
 _active: dict = dict(_DEFAULTS)    # the options of the build that runs now
@@ -54,11 +58,15 @@ def configure(*, prelude: str = "", default_height: int | None = None, pyodide_u
 
 def on_config(config, **kwargs):
     """Register the ``mm`` fence (a fresh cell builder per build)."""
-    global _builder, _active
+    global _builder, _active, _preload
     _import_from_repo()
     _active = dict(_options)
     _options.update(_DEFAULTS)
     _builder = CellBuilder(prelude=_active["prelude"], default_height=_active["default_height"])
+    try:
+        _preload = PreloadHints.from_bundle(runtime_sources().bundle_dir)
+    except ValueError as e:
+        raise PluginError(str(e)) from None
     if "pymdownx.superfences" not in config.markdown_extensions:
         raise PluginError("mkdocs.yml: the mm cells need `pymdownx.superfences` in markdown_extensions")
     superfences = config.mdx_configs.setdefault("pymdownx.superfences", {})
@@ -89,6 +97,14 @@ def on_page_content(html, page, config, files, **kwargs):
     page_dir = pathlib.Path(config.site_dir) / pathlib.PurePosixPath(page.file.dest_uri).parent
     _builder.finish_page(page_dir)
     return html
+
+
+def on_post_page(output, page, config, **kwargs):
+    """Start a cell page's scripts and first scene with its HTML (``<link>`` preload hints in ``<head>``:
+    pyodide_app/_preload.py); other pages are unchanged."""
+    if _preload is None or "data-mm-cell" not in output:
+        return output
+    return _preload.insert(output, page.url)
 
 
 def on_post_build(config, **kwargs):

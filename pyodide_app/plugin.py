@@ -118,6 +118,9 @@ class MatmulAtlasPlugin(BasePlugin[MatmulAtlasConfig]):
         self._links.add_page("" if folder == "." else folder, scenes)
         return out
 
+    def on_post_page(self, output, page, config, **kwargs):
+        return hook.on_post_page(output, page=page, config=config, **kwargs)
+
     def on_post_build(self, config, **kwargs):
         if self.config.runtime_assets:
             out = hook.on_post_build(config, **kwargs)
