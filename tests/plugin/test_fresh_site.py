@@ -14,6 +14,7 @@ import functools
 import io
 import os
 import pathlib
+import re
 import subprocess
 import sys
 import threading
@@ -57,7 +58,8 @@ def test_wheel_holds_the_runtime_and_the_sorter_not_the_site_weights(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     assert "pyodide_app/plugin.py" in names and "mmcore/widget.py" in names
     assert {"pyodide_app/static/mm/app.js", "pyodide_app/static/mm/worker.js", "pyodide_app/static/mm/mm.css",
-            "pyodide_app/static/mm/widget.js", "pyodide_app/static/mm/widget-static.js"} <= set(names)
+            "pyodide_app/static/mm/widget.js", "pyodide_app/static/mm/widget-static.js",
+            "pyodide_app/static/mm/preload.json"} <= set(names)
     assert any(n.startswith("pyodide_app/static/mm/chunks/") and n.endswith(".js") for n in names)   # split app.js
     index = [n for n in names if n.startswith("pyodide_app/static/pyodide/0.27.7/")]
     assert {n.rsplit("/", 1)[1] for n in index} >= {"pyodide.mjs", "pyodide.asm.wasm", "python_stdlib.zip",
@@ -98,6 +100,10 @@ def test_the_site_is_complete(site):
     assert (index / "pyodide.asm.wasm").stat().st_size > 5e6 and (index / "pyodide-lock.json").is_file()
     html = (site / "index.html").read_text()
     assert 'src="assets/mm/app.js"' in html and 'data-height="380"' in html
+    # the preload hints (pyodide_app/_preload.py) come with the installed package, naming files the site has
+    assert '<link rel="preload" href="product.mmscene" as="fetch" crossorigin="anonymous">' in html
+    hinted = re.findall(r'<link rel="modulepreload" href="([^"]+)">', html)
+    assert hinted[0] == "assets/mm/app.js" and all((site / h).is_file() for h in hinted) and len(hinted) >= 3
     assert "shape of the result: (10, 5)" in (site / "chains" / "index.html").read_text()
 
 
