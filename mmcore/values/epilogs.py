@@ -26,6 +26,7 @@ import sys
 import numpy as np
 
 from mmcore.errors import MMError
+from mmcore.values.causal import lower_rows_matmul
 from mmcore.values.inits import abs_no_nan
 from mmcore.values.inorder import NO_BLAS, matmul_f32_in_order, matmul_in_order
 
@@ -480,20 +481,27 @@ def _layernorm(x: np.ndarray, textbook: bool) -> np.ndarray:
 
 
 def _matmul64(left: np.ndarray, right: np.ndarray, left64: np.ndarray | None = None,
-              right64: np.ndarray | None = None) -> np.ndarray:
+              right64: np.ndarray | None = None, *, lower_only: bool = False) -> np.ndarray:
     """``left @ right`` of float32 arrays in float64 (the products are exact).
 
     With BLAS (CPython), dgemm of float64 copies (``left64``/``right64`` when given: the same
     values, already widened). Without it (Pyodide), ``matmul_f32_in_order``
     (``mmcore.values.inorder``): the bits of numpy's own loop there, faster.
+    ``lower_only``: only entries j <= i are read (a causal softmax's), so with BLAS the product
+    may skip most of the rest (``mmcore.values.causal.lower_rows_matmul``; those hold 0.0).
 
     >>> _matmul64(np.ones((2, 3), np.float32), np.ones((3, 2), np.float32)).tolist()
     [[3.0, 3.0], [3.0, 3.0]]
     """
     if NO_BLAS:
         return matmul_f32_in_order(left, right)
-    return np.matmul(left.astype(np.float64) if left64 is None else left64,
-                     right.astype(np.float64) if right64 is None else right64)
+    a = left.astype(np.float64) if left64 is None else left64
+    b = right.astype(np.float64) if right64 is None else right64
+    if lower_only:
+        got = lower_rows_matmul(a, b)
+        if got is not None:
+            return got
+    return np.matmul(a, b)
 
 
 def matmul_values(left: np.ndarray, right: np.ndarray, epilog: str = "none", *,
@@ -540,8 +548,10 @@ def _matmul_values(left, right, epilog: str, textbook: bool, left64, right64, *,
                           f"{arg.shape}, got {arg64.dtype} {arg64.shape}")
     # float64 products of float32 numbers are exact; dgemm sums them in double as mm does
     # (sgemm differs from it in most float32 results for k in the hundreds, so it is no shortcut).
+    # a causal softmax that reads no row past its own sets every entry j > i to -inf: not computed
+    lower_only = epilog in _SOFTMAX_TRIL and (textbook or left.shape[0] <= right.shape[1])
     with np.errstate(invalid="ignore"):      # inf·0 sums are NaN, which become 0 below
-        acc = _matmul64(left, right, left64, right64)
+        acc = _matmul64(left, right, left64, right64, lower_only=lower_only)
     if f64:
         acc = np.require(acc, np.float64, ["C_CONTIGUOUS", "WRITEABLE"])
     out = apply_epilog(acc, epilog, left.shape[1], textbook=textbook, nan_to_zero=True, overwrite=True,
