@@ -237,3 +237,133 @@ export async function installPackages(py, packages, timings = {}) {
 }
 
 const SHARED_LIBRARY = /\.cpython-[^/]*\.so$/;
+
+/**
+ * The shared libraries left out of `preload`, grouped by the Python package that imports them, for `loadLibs`:
+ * {"numpy.random": [9 paths], "numpy.fft": [1 path]} (full paths in site-packages). A folder that also holds a
+ * preloaded library (numpy/_core, numpy/linalg: their other modules are tests or rarely used) is left out: its
+ * package is imported by `import numpy`, so a group there would load on every boot.
+ * @param {string} site @param {Package[]} packages @returns {Record<string, string[]>}
+ */
+export function lazyLibGroups(site, packages) {
+  const groups = {};
+  const skip = new Set();
+  for (const pkg of packages) {
+    const libs = pkg.files.map((f) => f.path).filter((p) => SHARED_LIBRARY.test(p));
+    const preload = new Set(pkg.preload ?? libs);
+    for (const p of preload) skip.add(p.slice(0, p.lastIndexOf("/")));
+    for (const p of libs) {
+      if (preload.has(p)) continue;
+      const dir = p.slice(0, p.lastIndexOf("/"));
+      (groups[dir.split("/").join(".")] ??= []).push(`${site}/${p}`);
+    }
+  }
+  for (const dir of skip) delete groups[dir.split("/").join(".")];
+  return groups;
+}
+
+/**
+ * Load shared libraries now, synchronously, as Pyodide's own loader does (not global, never unloaded, undefined
+ * symbols allowed), then resolve the symbols they left undefined once. The interpreter's dlopen (a Python import
+ * of an extension module that is not loaded yet) resolves them after *every* library: Emscripten's
+ * `reportUndefinedSymbols` reads all ~10,000 entries of the global offset table each time (numpy.random's 9
+ * libraries: ~120 of its ~160 ms in Node). Libraries already loaded are skipped; on a failure the ones not
+ * finished are forgotten, so the interpreter's dlopen loads them later. Returns how many were loaded here.
+ * Example: loadLibs(py, lazyLibGroups(py._api.sitepackages, packages)["numpy.random"])   // 9
+ * @param {any} py @param {string[]} paths @returns {number}
+ */
+export function loadLibs(py, paths) {
+  const M = py._module;
+  const byName = M.LDSO.loadedLibsByName;
+  let loaded = 0;
+  let path = null;
+  try {
+    for (path of paths) {
+      if (byName[path]) continue;
+      M.loadDynamicLibrary(path, { loadAsync: false, global: false, nodelete: true, allowUndefined: true, fs: M.FS }, {});
+      const base = path.slice(path.lastIndexOf("/") + 1);
+      byName[base] ??= byName[path];   // as Pyodide's loadDynlib: also known by its file name
+      loaded += 1;
+    }
+    path = null;
+  } finally {
+    if (path !== null && byName[path] && byName[path].exports === "loading") delete byName[path];   // failed half-way
+    if (loaded) M.reportUndefinedSymbols();
+  }
+  return loaded;
+}
+
+/** Whether this Pyodide has the Emscripten internals `loadLibs` needs. */
+export function canLoadLibs(py) {
+  const M = py && py._module;
+  return Boolean(M && M.LDSO && M.LDSO.loadedLibsByName && typeof M.loadDynamicLibrary === "function"
+                 && typeof M.reportUndefinedSymbols === "function" && M.FS);
+}
+
+/**
+ * Python run once after the packages are installed (`_mm_lazy_libs(groups, load)`): an import hook, first on
+ * `sys.meta_path`, that calls `load(name)` (JS: `loadLibs` of the group) when the package `name` of a group is
+ * first imported, before its extension modules are, then lets the normal import go on (it finds no spec). It
+ * leaves `sys.meta_path` once every group has been loaded; a failure only leaves the libraries to dlopen.
+ */
+export const LAZY_LIBS_HOOK = `
+def _mm_lazy_libs(groups, load):
+    import sys
+
+    class LoadLibsFirst:
+        """Loads a package's shared libraries together (one symbol resolution) when the package is imported."""
+
+        def __init__(self, names):
+            self.names = set(names)
+
+        def find_spec(self, name, path=None, target=None):
+            if name in self.names:
+                self.names.discard(name)
+                if not self.names and self in sys.meta_path:
+                    sys.meta_path.remove(self)
+                try:
+                    load(name)
+                except Exception:
+                    pass
+            return None
+
+    if groups:
+        sys.meta_path.insert(0, LoadLibsFirst(groups))
+`;
+
+/**
+ * Install `LAZY_LIBS_HOOK` for the packages' groups (`lazyLibGroups`): each group is loaded by `loadLibs` when its
+ * package is first imported. `onLoad(name, count, ms)` hears of each group loaded. Returns the groups (empty when
+ * this Pyodide lacks the internals: the interpreter's dlopen then loads every library, as before).
+ * Example: hookLazyLibs(py, bundle.packages, (name, n, ms) => console.log(name, n, ms));   // {"numpy.random": [...], ...}
+ * @param {any} py @param {Package[]} packages @param {(name: string, count: number, ms: number) => void} onLoad
+ * @returns {Record<string, string[]>}
+ */
+export function hookLazyLibs(py, packages, onLoad = () => {}) {
+  if (!canLoadLibs(py) || typeof py._api?.sitepackages !== "string") return {};
+  const groups = lazyLibGroups(py._api.sitepackages, packages);
+  const load = (name) => {
+    const t = performance.now();
+    const count = loadLibs(py, groups[name] ?? []);
+    onLoad(name, count, performance.now() - t);
+  };
+  py.runPython(LAZY_LIBS_HOOK);
+  const install = py.globals.get("_mm_lazy_libs");
+  try {
+    install(Object.keys(groups), load);
+  } finally {
+    install.destroy();
+    py.runPython("del _mm_lazy_libs");
+  }
+  return groups;
+}
+
+/**
+ * The shared libraries of site-packages that are loaded now (by any loader), as full paths.
+ * @param {any} py @returns {Set<string>}
+ */
+export function loadedSiteLibs(py) {
+  const site = py._api?.sitepackages;
+  const byName = py._module?.LDSO?.loadedLibsByName ?? {};
+  return new Set(Object.keys(byName).filter((name) => site && name.startsWith(site + "/") && SHARED_LIBRARY.test(name)));
+}

@@ -16,7 +16,7 @@
 //   w.postMessage({ type: "init" });
 //   w.postMessage({ type: "run", id: 1, cellId: "demo-1", code: "A = mmcore.matrix('A', 4, 4)\nA @ A" });
 
-import { canInstall, fetchPackages, installPackages, keepInflated } from "./packages.js";
+import { canInstall, fetchPackages, hookLazyLibs, installPackages, keepInflated, loadedSiteLibs } from "./packages.js";
 import { RUN_HELPER } from "./run-helper.js";
 import {
   AFTER_RESTORE, SNAPSHOT_PREIMPORT, bootKey, canStore, dropSnapshot, findSnapshot, snapshotBytes, storeSnapshot,
@@ -34,6 +34,8 @@ let pyodide = null;
 let booting = null;
 /** @type {number | null} id of the run whose stdout is being streamed */
 let currentRun = null;
+/** shared libraries loaded together by the import hook (packages.js `hookLazyLibs`): [group, count, ms] */
+const libsLoaded = [];
 
 // A worker that ends itself (Python's `js.close()`) or hits an error outside a run would leave the page
 // waiting for an answer that never comes: say so first, so the client replaces this worker.
@@ -147,6 +149,10 @@ async function startPython(loadPyodide, download, timings, snapshot) {
     await installPackages(py, bundle.packages, timings);   // + packages_write, packages_libs, packages_forget
     timings.packages_bundled = 1;   // from the site's bundle (0: Pyodide's loadPackage)
     timings.packages_cached = bundle.cached ? 1 : 0;   // read back inflated from Cache Storage (packages.js)
+    // numpy.random's 9 libraries (and numpy.fft's) load together when first imported, with one symbol
+    // resolution instead of one per library by the interpreter's dlopen (packages.js `loadLibs`)
+    const groups = hookLazyLibs(py, bundle.packages, (name, count, ms) => libsLoaded.push([name, count, ms]));
+    timings.libs_groups = Object.keys(groups).length;   // 2 with numpy 2.0: numpy.random, numpy.fft
   } else {
     await py.loadPackage("mmcore", {
       messageCallback: (msg) => progress("packages", msg),
@@ -203,6 +209,8 @@ async function run(msg) {
   currentRun = msg.id;
   const runCell = pyodide.globals.get("_mm_run_cell");
   const echo = (text) => postMessage({ type: "stdout", id: msg.id, text });
+  const libsBefore = loadedSiteLibs(pyodide);
+  const hookedBefore = libsLoaded.length;
   let out;
   try {
     out = runCell(msg.code, msg.cellId, echo);
@@ -211,6 +219,7 @@ async function run(msg) {
     currentRun = null;
   }
   timings.run = now() - t0;
+  libTimings(timings, libsBefore, libsLoaded.slice(hookedBefore));
   try {
     const ok = out.get("ok");
     if (!ok) {
@@ -242,6 +251,18 @@ async function run(msg) {
   } finally {
     out.destroy();
   }
+}
+
+/**
+ * What the run loaded of site-packages' shared libraries: `libs_hooked` (by the import hook, together: packages.js
+ * `loadLibs`), `libs_ms` (its time), `libs_dlopened` (by the interpreter's dlopen, one symbol resolution each).
+ */
+function libTimings(timings, before, hooked) {
+  const now = loadedSiteLibs(pyodide);
+  const added = [...now].filter((p) => !before.has(p)).length;
+  timings.libs_hooked = hooked.reduce((n, [, count]) => n + count, 0);
+  timings.libs_ms = hooked.reduce((ms, [, , t]) => ms + t, 0);
+  timings.libs_dlopened = added - timings.libs_hooked;
 }
 
 /** Epoch ms (this worker's clock and the page's differ only by their time origins). */

@@ -1,0 +1,84 @@
+"""numpy's shared libraries that the boot leaves out (pyodide_app/js/runtime/packages.js `hookLazyLibs`): an import
+hook loads a package's libraries together when the package is first imported (numpy.random's 9, numpy.fft's 1),
+with one symbol resolution, instead of the interpreter's dlopen resolving every symbol after each library. The
+first run after a boot that draws random values therefore loads no library through dlopen; the worker counts,
+per run, the libraries loaded by the hook (`libs_hooked`, `libs_ms`) and by dlopen (`libs_dlopened`).
+
+Example (what the worker reports for the first run of a figure with a Gaussian leaf):
+    {"libs_hooked": 9, "libs_ms": 45.2, "libs_dlopened": 0, ...}
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.test_boot_page import READER
+
+BOOTED = "() => performance.getEntriesByName('mm:python-ready').length > 0"
+RUN = "async (code) => { const r = await mmAtlas.runtime.run('lazy', code); return {stdout: r.stdout, timings: r.timings}; }"
+GAUSSIAN = """import numpy as np
+from mmcore.values.tree import evaluate
+A = mmcore.matrix("A", 16, 12, init="gaussian")
+B = mmcore.matrix("B", 12, 8, init="gaussian")
+C = A @ B
+print(round(float(np.abs(evaluate(C).of(C)).sum()), 3), repr(np.random.default_rng(0).random()))
+C
+"""
+# which meta path finders are left, and numpy.random at work with the libraries the hook loaded
+AFTER = """import sys, numpy as np
+print(*[type(f).__name__ for f in sys.meta_path if type(f).__name__ == "LoadLibsFirst"] or ["none"])
+print(np.fft.fft([1, 2, 3, 4]).tolist())
+print(*[type(f).__name__ for f in sys.meta_path if type(f).__name__ == "LoadLibsFirst"] or ["none"])
+from numpy._core import _umath_tests
+print(_umath_tests.__name__)
+"""
+
+
+@pytest.fixture
+def loads(loads):
+    """conftest's ``loads`` with the reader's background boot."""
+    loads.ctx.add_init_script(READER)
+    return loads
+
+
+def _values_in_cpython() -> str:
+    """What GAUSSIAN prints in CPython (the same code, so the same values)."""
+    import numpy as np
+
+    import mmcore
+    from mmcore.values.tree import evaluate
+
+    a = mmcore.matrix("A", 16, 12, init="gaussian")
+    b = mmcore.matrix("B", 12, 8, init="gaussian")
+    c = a @ b
+    return f"{round(float(np.abs(evaluate(c).of(c)).sum()), 3)} {np.random.default_rng(0).random()!r}"
+
+
+def test_the_first_run_loads_numpy_random_through_the_hook_not_dlopen(loads, site_url, pages):
+    page = loads.page
+    page.goto(site_url + pages[1], wait_until="load")
+    page.wait_for_function(BOOTED, timeout=180_000)
+    steps = page.evaluate("mmAtlas.runtime.bootTimings")
+    assert steps["packages_bundled"] == 1, steps
+    assert steps["libs_groups"] == 2, steps   # numpy.random, numpy.fft
+
+    first = page.evaluate(RUN, GAUSSIAN)
+    t = first["timings"]
+    assert first["stdout"].strip() == _values_in_cpython()
+    assert t["libs_hooked"] == 9, t        # numpy.random's libraries, together
+    assert t["libs_dlopened"] == 0, t      # none of them one by one through the interpreter's dlopen
+    assert 0 < t["libs_ms"] < t["run"], t
+
+    again = page.evaluate(RUN, GAUSSIAN)["timings"]
+    assert (again["libs_hooked"], again["libs_dlopened"], again["libs_ms"]) == (0, 0, 0), again
+
+    after = page.evaluate(RUN, AFTER)
+    still, fft, left, tests_module = after["stdout"].strip().splitlines()
+    assert still == "LoadLibsFirst"           # numpy.fft's group is still waiting
+    assert fft == "[(10+0j), (-2+2j), (-2+0j), (-2-2j)]"
+    assert left == "none"                     # every group loaded: the hook left sys.meta_path
+    assert tests_module == "numpy._core._umath_tests"
+    t = after["timings"]
+    assert t["libs_hooked"] == 1, t           # numpy.fft's one library
+    assert t["libs_dlopened"] == 1, t         # a test module's library: still the interpreter's dlopen
+    assert not loads.errors, loads.errors
