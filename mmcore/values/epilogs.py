@@ -195,7 +195,7 @@ _GELU_NEAR_X = _near_x_bound()
 _FAR_BY_MAXIMUM = sys.platform != "emscripten"
 
 
-def _gelu_mm_no_nan(x: np.ndarray, scratch: list | None) -> np.ndarray:
+def _gelu_mm_no_nan(x: np.ndarray, scratch: list | None, finite: bool = False) -> np.ndarray:
     """mm's GELU x·(1 + erf(x/√2))/2 (A&S erf) of float64 ``x`` holding no NaN, in place; the
     same float32 values as the general path in ``_pointwise``, in fewer passes.
 
@@ -208,7 +208,8 @@ def _gelu_mm_no_nan(x: np.ndarray, scratch: list | None) -> np.ndarray:
     NaN for -inf), which is max(x, -0.0) but for -inf. When those far entries are most of ``x``,
     only the others get the erf: their x gathered, z = x/√2 and x·f computed for them alone and
     scattered back over the far entries' values.
-    ``scratch``: four float64 buffers of at least ``x.size`` elements (or None).
+    ``scratch``: four float64 buffers of at least ``x.size`` elements (or None); ``finite``: ``x``
+    is known to hold no ±inf (its sum is finite), which skips the pass looking for -inf.
 
     >>> _gelu_mm_no_nan(np.array([-20.0, -1.0, -0.0, 0.0, 1.0, 20.0]), None).round(6).tolist()
     [-0.0, -0.158655, -0.0, 0.0, 0.841345, 20.0]
@@ -229,7 +230,7 @@ def _gelu_mm_no_nan(x: np.ndarray, scratch: list | None) -> np.ndarray:
         flat *= f
         return x
     neg_inf = None
-    if _FAR_BY_MAXIMUM and ax.max() == np.inf:
+    if _FAR_BY_MAXIMUM and not finite and ax.max() == np.inf:
         neg_inf = np.flatnonzero(flat == -np.inf)
         neg_inf_values = flat[neg_inf] * 0.0    # -inf·(+0): NaN, with the bits the product gives
     idx = np.flatnonzero(near)
@@ -254,14 +255,15 @@ def _gelu_mm_no_nan(x: np.ndarray, scratch: list | None) -> np.ndarray:
 
 
 def _pointwise(x: np.ndarray, name: str, k: int, textbook: bool, scratch: list | None = None,
-               no_nan: bool = False) -> np.ndarray:
+               no_nan: bool = False, finite: bool = False) -> np.ndarray:
     """The pointwise part of epilog ``name`` on float64 ``x``, in place (returns ``x``).
 
     ``scratch``: float64 buffers of at least ``x.size`` elements, reused from chunk to chunk (fresh
     temporaries of a chunk's size cost more than the arithmetic: allocation and page faults).
     ``no_nan``: ``x`` holds no NaN (mm's matmul turned them into 0), which lets GELU take the sign
     as ±1 by copysign: np.sign's 0 at x = ±0 only changes 1 + erf there from 1 to 1 ± (1 - y) > 0,
-    and x times either is the same ±0 (with a NaN, which NaN comes out could differ)."""
+    and x times either is the same ±0 (with a NaN, which NaN comes out could differ).
+    ``finite``: ``x`` holds no ±inf either (GELU then skips looking for -inf)."""
     if name == "relu":
         return np.maximum(x, 0.0, out=x)
     if name == "gelu":
@@ -270,7 +272,7 @@ def _pointwise(x: np.ndarray, name: str, k: int, textbook: bool, scratch: list |
             x /= 2.0
             return x
         if no_nan:
-            return _gelu_mm_no_nan(x, scratch)
+            return _gelu_mm_no_nan(x, scratch, finite)
         zb, sb, eb, yb = (b[:x.size].reshape(x.shape) for b in scratch[:4]) if scratch else (None,) * 4
         z = np.divide(x, _SQRT2, out=zb)
         sign = np.copysign(1.0, z, out=sb) if no_nan else np.sign(z, out=sb)   # np.sign is slow
@@ -428,9 +430,13 @@ def apply_epilog(acc: np.ndarray, name: str, k: int, *, textbook: bool = False,
     with np.errstate(all="ignore"):
         for rows in _row_chunks(h, w, _POINTWISE_CHUNK):
             chunk = acc[rows] if scratch else np.array(acc[rows], dtype=np.float64)
-            if nan_to_zero and np.isnan(chunk.sum()):   # a NaN makes the sum NaN (so may inf - inf):
-                np.copyto(chunk, 0.0, where=np.isnan(chunk))   # one pass instead of two when none
-            x[rows] = _pointwise(chunk, name, k, textbook, buffers, no_nan=nan_to_zero)
+            finite = False
+            if nan_to_zero:
+                total = chunk.sum()
+                finite = bool(np.isfinite(total))       # then the chunk holds no NaN and no ±inf
+                if np.isnan(total):                     # a NaN makes the sum NaN (so may inf - inf):
+                    np.copyto(chunk, 0.0, where=np.isnan(chunk))   # one pass instead of two when none
+            x[rows] = _pointwise(chunk, name, k, textbook, buffers, no_nan=nan_to_zero, finite=finite)
             if f64_into_acc and not in_place:
                 chunk[...] = x[rows]
         if name in _SOFTMAX or name in _SOFTMAX_TRIL:
