@@ -18,6 +18,10 @@ import { liveContexts } from "../render/figure.js";
 import { readMmLink, programForLink, sameBytes } from "./mmlink.js";
 import { describeSceneBytes } from "./describe.js";
 
+// the cell code (this chunk, with three.js) has been evaluated: tests check that a playground link starts Python
+// before this, not after the chunk's download and evaluation (tests/e2e/test_playground_speed.py)
+performance.mark("mm:cell-code");
+
 /** @typedef {"idle" | "loading" | "running" | "ready" | "error"} CellState */
 
 /** At most this many characters of output are shown (the end is kept). */
