@@ -12,7 +12,9 @@ the same order as in the whole product, provided the BLAS tiles the rows and col
 way: OpenBLAS does when both dimensions are multiples of ``ALIGN`` (no edge tiles, whose kernels
 sum in another order) and blocks are large enough not to take its small-matrix path. The shapes
 are checked, and ``blocks_agree`` compares a product both ways once per process before the first
-use; when either fails the caller does the whole product.
+use; when either fails the caller does the whole product. Without BLAS (Pyodide) every dot product
+is summed in order k = 0, 1, ... (``mmcore.values.inorder``), the same for any blocks:
+``lower_rows_in_order`` needs no such conditions.
 
 Example:
     >>> a = np.arange(256 * 3, dtype=np.float64).reshape(256, 3) % 7
@@ -26,12 +28,16 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["ALIGN", "BLOCK_ROWS", "blocks_agree", "lower_rows_matmul"]
+__all__ = ["ALIGN", "BLOCK_ROWS", "IN_ORDER_MIN_ROWS", "blocks_agree", "lower_rows_in_order", "lower_rows_matmul"]
 
 #: rows per block: 128 measured fastest for 1024×768 @ 768×1024 (19 ms against 31 ms whole; 64: 20, 256: 21)
 BLOCK_ROWS = 128
 #: both output dimensions must be multiples of this (BLAS tiles without edges)
 ALIGN = 64
+#: in-order products (Pyodide) from this many rows: each block packs its operands again, which the
+#: saved multiply-adds pay for at 512 rows and more (Pyodide under Node, with the epilog: 1024 × 768
+#: @ 768 × 1024 121 -> 83 ms, 512 × 192 @ 192 × 512 28 -> 22 ms; blog49's 256 rows within noise)
+IN_ORDER_MIN_ROWS = 4 * BLOCK_ROWS
 
 _AGREE: list[bool] = []        # the self-check's answer, once computed
 
@@ -85,3 +91,23 @@ def lower_rows_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
             or h <= BLOCK_ROWS or h % ALIGN or w % ALIGN or not blocks_agree()):
         return None
     return _blocked(a, b)
+
+
+def lower_rows_in_order(left: np.ndarray, right: np.ndarray, matmul) -> np.ndarray | None:
+    """``lower_rows_matmul`` for an in-order ``matmul`` of float32 arrays (``matmul_f32_in_order``:
+    each entry summed in order k = 0, 1, ..., so any block of rows and columns gives its bits);
+    None below ``IN_ORDER_MIN_ROWS`` rows (too little to gain).
+
+    >>> a, b = np.ones((600, 3), np.float32), np.ones((3, 150), np.float32)
+    >>> got = lower_rows_in_order(a, b, lambda l, r: l.astype(np.float64) @ r.astype(np.float64))
+    >>> float(got[599, 149]), float(got[0, 149]), float(got[0, 127])
+    (3.0, 0.0, 3.0)
+    """
+    h, w = left.shape[0], right.shape[1]
+    if left.ndim != 2 or right.ndim != 2 or h < IN_ORDER_MIN_ROWS:
+        return None
+    out = np.empty((h, w), dtype=np.float64)
+    for r0, r1, c1 in _blocks(h, w):
+        out[r0:r1, :c1] = matmul(left[r0:r1], np.ascontiguousarray(right[:, :c1]))
+        out[r0:r1, c1:] = 0.0
+    return out

@@ -26,7 +26,7 @@ import sys
 import numpy as np
 
 from mmcore.errors import MMError
-from mmcore.values.causal import lower_rows_matmul
+from mmcore.values.causal import lower_rows_in_order, lower_rows_matmul
 from mmcore.values.inits import abs_no_nan
 from mmcore.values.inorder import NO_BLAS, matmul_f32_in_order, matmul_in_order
 
@@ -493,14 +493,15 @@ def _matmul64(left: np.ndarray, right: np.ndarray, left64: np.ndarray | None = N
     With BLAS (CPython), dgemm of float64 copies (``left64``/``right64`` when given: the same
     values, already widened). Without it (Pyodide), ``matmul_f32_in_order``
     (``mmcore.values.inorder``): the bits of numpy's own loop there, faster.
-    ``lower_only``: only entries j <= i are read (a causal softmax's), so with BLAS the product
-    may skip most of the rest (``mmcore.values.causal.lower_rows_matmul``; those hold 0.0).
+    ``lower_only``: only entries j <= i are read (a causal softmax's), so the product may skip
+    most of the rest (``mmcore.values.causal``; those hold 0.0).
 
     >>> _matmul64(np.ones((2, 3), np.float32), np.ones((3, 2), np.float32)).tolist()
     [[3.0, 3.0], [3.0, 3.0]]
     """
     if NO_BLAS:
-        return matmul_f32_in_order(left, right)
+        got = lower_rows_in_order(left, right, matmul_f32_in_order) if lower_only else None
+        return matmul_f32_in_order(left, right) if got is None else got
     a = left.astype(np.float64) if left64 is None else left64
     b = right.astype(np.float64) if right64 is None else right64
     if lower_only:

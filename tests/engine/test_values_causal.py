@@ -83,3 +83,29 @@ def test_used_only_where_no_row_reads_past_its_own(monkeypatch):
     matmul_values(a[:256], b, "softmax")         # no mask: the whole product
     assert calls == [384]
     assert mm_rule[300].any()                    # the over-read rows keep their values
+
+
+@pytest.mark.parametrize("h,k,w", [(600, 30, 150), (512, 64, 512), (700, 17, 900), (513, 5, 129)])
+def test_in_order_blocks_have_the_whole_products_bits(h, k, w):
+    from mmcore.values.inorder import matmul_f32_in_order
+    a, b = _operands(h, k, w, seed=k)
+    got = causal.lower_rows_in_order(a, b, matmul_f32_in_order)
+    whole = matmul_f32_in_order(a, b)
+    lower = np.tri(h, w, dtype=bool)
+    assert np.array_equal(got[lower].view(np.int64), whole[lower].view(np.int64))
+    small = causal.IN_ORDER_MIN_ROWS - 1                       # too few rows to gain: the whole product
+    assert causal.lower_rows_in_order(a[:small], b, matmul_f32_in_order) is None
+
+
+@pytest.mark.parametrize("textbook", [False, True])
+def test_without_blas_the_values_are_the_same(monkeypatch, textbook):
+    monkeypatch.setattr(epilogs, "NO_BLAS", True)           # Pyodide's in-order matmul (einsum here)
+    a, b = _operands(520, 40, 600, seed=3, scale=0.5)   # H <= W: no row reads past its own
+    a[7, 2], b[1, 100] = np.inf, np.nan
+    calls = []
+    real = epilogs.lower_rows_in_order
+    monkeypatch.setattr(epilogs, "lower_rows_in_order", lambda *args: calls.append(1) or real(*args))
+    got = matmul_values(a, b, TRIL[0], textbook=textbook)
+    assert calls == [1]
+    monkeypatch.setattr(epilogs, "lower_rows_in_order", lambda *args: None)
+    assert got.tobytes() == matmul_values(a, b, TRIL[0], textbook=textbook).tobytes()
