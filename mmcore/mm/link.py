@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import math
 import re
-from decimal import Decimal
 from urllib.parse import parse_qsl, quote_plus
 
 from mmcore.mm.defaults import MM_DEFAULTS, default_params, default_types
@@ -91,8 +90,7 @@ def js_number_to_string(x) -> str:
     if x == 0:
         return "0"
     sign = "-" if x < 0 else ""
-    _, digits, exp = Decimal(repr(abs(x))).normalize().as_tuple()
-    d = "".join(map(str, digits))
+    d, exp = _shortest_digits(abs(x))
     k, n = len(d), len(d) + exp  # value = 0.d × 10**n
     if k <= n <= 21:
         s = d + "0" * (n - k)
@@ -104,6 +102,21 @@ def js_number_to_string(x) -> str:
         e = n - 1
         s = d[0] + ("." + d[1:] if k > 1 else "") + "e" + ("+" if e >= 0 else "-") + str(abs(e))
     return sign + s
+
+
+def _shortest_digits(x: float) -> tuple[str, int]:
+    """The shortest digits that give back ``x`` (positive, finite), without trailing zeros, and the
+    power of ten of the last one: ``x == int(digits) * 10**exp``. Read from ``repr`` (the same digits
+    as JavaScript's); no ``decimal`` import, which cost the first figure's run ~10 ms in Pyodide.
+
+    >>> _shortest_digits(0.1), _shortest_digits(32.0), _shortest_digits(1.5e21), _shortest_digits(1e-7)
+    (('1', -1), ('32', 0), ('15', 20), ('1', -7))
+    """
+    mantissa, _, e = repr(x).partition("e")
+    whole, _, frac = mantissa.partition(".")
+    digits = (whole + frac).lstrip("0")
+    kept = digits.rstrip("0")
+    return kept, (int(e) if e else 0) - len(frac) + len(digits) - len(kept)
 
 
 def _value_text(v) -> str:
