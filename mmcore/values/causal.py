@@ -10,7 +10,8 @@ and writes 0 over the rest.
 Every block is a dgemm over the full inner dimension, so each entry is the same dot product in
 the same order as in the whole product, provided the BLAS tiles the rows and columns the same
 way: OpenBLAS does when both dimensions are multiples of ``ALIGN`` (no edge tiles, whose kernels
-sum in another order) and blocks are large enough not to take its small-matrix path. The shapes
+sum in another order) and blocks are large enough not to take its small-matrix path (measured
+with one and two OpenBLAS threads; unaligned shapes or 32-row blocks do differ). The shapes
 are checked, and ``blocks_agree`` compares a product both ways once per process before the first
 use; when either fails the caller does the whole product. Without BLAS (Pyodide) every dot product
 is summed in order k = 0, 1, ... (``mmcore.values.inorder``), the same for any blocks:
