@@ -301,60 +301,46 @@ export function canLoadLibs(py) {
 }
 
 /**
- * Python run once after the packages are installed (`_mm_lazy_libs(groups, load)`): an import hook, first on
- * `sys.meta_path`, that calls `load(name)` (JS: `loadLibs` of the group) when the package `name` of a group is
- * first imported, before its extension modules are, then lets the normal import go on (it finds no spec). It
- * leaves `sys.meta_path` once every group has been loaded; a failure only leaves the libraries to dlopen.
- */
-export const LAZY_LIBS_HOOK = `
-def _mm_lazy_libs(groups, load):
-    import sys
-
-    class LoadLibsFirst:
-        """Loads a package's shared libraries together (one symbol resolution) when the package is imported."""
-
-        def __init__(self, names):
-            self.names = set(names)
-
-        def find_spec(self, name, path=None, target=None):
-            if name in self.names:
-                self.names.discard(name)
-                if not self.names and self in sys.meta_path:
-                    sys.meta_path.remove(self)
-                try:
-                    load(name)
-                except Exception:
-                    pass
-            return None
-
-    if groups:
-        sys.meta_path.insert(0, LoadLibsFirst(groups))
-`;
-
-/**
- * Install `LAZY_LIBS_HOOK` for the packages' groups (`lazyLibGroups`): each group is loaded by `loadLibs` when its
- * package is first imported. `onLoad(name, count, ms)` hears of each group loaded. Returns the groups (empty when
- * this Pyodide lacks the internals: the interpreter's dlopen then loads every library, as before).
+ * Install an import hook, first on `sys.meta_path`, that loads each group of `lazyLibGroups` with `loadLibs` when
+ * its package is first imported (before the package's extension modules are), then lets the normal import go on
+ * (it finds no spec); it leaves `sys.meta_path` once every group is loaded, and a failure only leaves the libraries
+ * to dlopen. The finder is a JS object (Python calls its `find_spec` through a JsProxy): a finder class written in
+ * Python cost the boot ~7-20 ms (Node) to compile and create. `onLoad(name, count, ms)` hears of each group loaded.
+ * Returns the groups (empty when this Pyodide lacks the internals: the interpreter's dlopen then loads every
+ * library, as before).
  * Example: hookLazyLibs(py, bundle.packages, (name, n, ms) => console.log(name, n, ms));   // {"numpy.random": [...], ...}
  * @param {any} py @param {Package[]} packages @param {(name: string, count: number, ms: number) => void} onLoad
  * @returns {Record<string, string[]>}
  */
 export function hookLazyLibs(py, packages, onLoad = () => {}) {
-  if (!canLoadLibs(py) || typeof py._api?.sitepackages !== "string") return {};
+  if (!canLoadLibs(py) || typeof py._api?.sitepackages !== "string" || typeof py.pyimport !== "function") return {};
   const groups = lazyLibGroups(py._api.sitepackages, packages);
-  const load = (name) => {
-    const t = performance.now();
-    const count = loadLibs(py, groups[name] ?? []);
-    onLoad(name, count, performance.now() - t);
+  const waiting = new Set(Object.keys(groups));
+  if (!waiting.size) return groups;
+  const sys = py.pyimport("sys");
+  const metaPath = sys.meta_path;   // borrowed from `sys`: both proxies live until the finder leaves
+  const finder = {
+    find_spec(name) {
+      if (typeof name !== "string" || !waiting.delete(name)) return undefined;
+      if (!waiting.size) {
+        // the import system iterates sys.meta_path while it calls this: drop the finder once that import is over
+        queueMicrotask(() => {
+          try { metaPath.remove(finder); } catch { /* gone already */ }
+          sys.destroy();
+        });
+      }
+      const t = performance.now();
+      let count = 0;
+      try {
+        count = loadLibs(py, groups[name]);
+      } catch (err) {
+        console.warn(`mm: ${name}'s libraries are left to dlopen:`, err);
+      }
+      onLoad(name, count, performance.now() - t);
+      return undefined;
+    },
   };
-  py.runPython(LAZY_LIBS_HOOK);
-  const install = py.globals.get("_mm_lazy_libs");
-  try {
-    install(Object.keys(groups), load);
-  } finally {
-    install.destroy();
-    py.runPython("del _mm_lazy_libs");
-  }
+  metaPath.insert(0, finder);
   return groups;
 }
 
