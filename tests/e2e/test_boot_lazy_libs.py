@@ -16,6 +16,8 @@ from tests.e2e.test_boot_page import READER
 
 BOOTED = "() => performance.getEntriesByName('mm:python-ready').length > 0"
 RUN = "async (code) => { const r = await mmAtlas.runtime.run('lazy', code); return {stdout: r.stdout, timings: r.timings}; }"
+ASK = """(code) => { mmAtlas.runtime.run('lazy', code).then((r) => { window.__mmFirst = {stdout: r.stdout, timings: r.timings}; },
+                                                      (e) => { window.__mmFirst = {error: String(e && e.message)}; }); }"""
 GAUSSIAN = """import numpy as np
 from mmcore.values.tree import evaluate
 A = mmcore.matrix("A", 16, 12, init="gaussian")
@@ -56,17 +58,21 @@ def _values_in_cpython() -> str:
 def test_the_first_run_loads_numpy_random_through_the_hook_not_dlopen(loads, site_url, pages):
     page = loads.page
     page.goto(site_url + pages[1], wait_until="load")
-    page.wait_for_function(BOOTED, timeout=180_000)
+    page.wait_for_function("() => window.mmAtlas && window.mmAtlas.runtime")
+    # asked while Python boots (as the playground's link is): the worker is never idle before it
+    page.evaluate(ASK, GAUSSIAN)
+    page.wait_for_function("() => window.__mmFirst !== undefined", timeout=180_000)
+    first = page.evaluate("window.__mmFirst")
     steps = page.evaluate("mmAtlas.runtime.bootTimings")
     assert steps["packages_bundled"] == 1, steps
     assert steps["libs_groups"] == 2, steps   # numpy.random, numpy.fft
 
-    first = page.evaluate(RUN, GAUSSIAN)
     t = first["timings"]
     assert first["stdout"].strip() == _values_in_cpython()
     assert t["libs_hooked"] == 9, t        # numpy.random's libraries, together
     assert t["libs_dlopened"] == 0, t      # none of them one by one through the interpreter's dlopen
     assert 0 < t["libs_ms"] < t["run"], t
+    assert "idle_import_ms" not in t, t    # a run was waiting: nothing was imported in between
 
     again = page.evaluate(RUN, GAUSSIAN)["timings"]
     assert (again["libs_hooked"], again["libs_dlopened"], again["libs_ms"]) == (0, 0, 0), again
@@ -80,4 +86,21 @@ def test_the_first_run_loads_numpy_random_through_the_hook_not_dlopen(loads, sit
     assert t["libs_hooked"] == 1, t           # numpy.fft's one library
     assert t["libs_dlopened"] == 1, t         # a test module's library: still the interpreter's dlopen
     assert page.evaluate(RUN, HOOKED)["stdout"].strip() == "0"   # every group loaded: the finder left
+    assert not loads.errors, loads.errors
+
+
+def test_an_idle_worker_imports_numpy_random_before_the_first_run(loads, site_url, pages):
+    """Nobody waits after the boot (a reader reads first): the worker imports numpy.random then, so the first Run
+    loads no library and reports the idle import's time once."""
+    page = loads.page
+    page.goto(site_url + pages[1], wait_until="load")
+    page.wait_for_function(BOOTED, timeout=180_000)
+    page.wait_for_timeout(3000)   # the worker waits 500 ms, then imports (~100-300 ms)
+    first = page.evaluate(RUN, GAUSSIAN)
+    t = first["timings"]
+    assert first["stdout"].strip() == _values_in_cpython()
+    assert t["idle_import_ms"] > 0, t
+    assert (t["libs_hooked"], t["libs_dlopened"]) == (0, 0), t   # loaded while idle, through the hook
+    again = page.evaluate(RUN, GAUSSIAN)["timings"]
+    assert "idle_import_ms" not in again, again
     assert not loads.errors, loads.errors
