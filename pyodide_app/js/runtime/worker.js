@@ -290,8 +290,7 @@ async function run(msg) {
  * `loadLibs`), `libs_ms` (its time), `libs_dlopened` (by the interpreter's dlopen, one symbol resolution each).
  */
 function libTimings(timings, before, hooked) {
-  const now = loadedSiteLibs(pyodide);
-  const added = [...now].filter((p) => !before.has(p)).length;
+  const added = [...loadedSiteLibs(pyodide)].filter((p) => !before.has(p)).length;
   timings.libs_hooked = hooked.reduce((n, [, count]) => n + count, 0);
   timings.libs_ms = hooked.reduce((ms, [, , t]) => ms + t, 0);
   timings.libs_dlopened = added - timings.libs_hooked;
