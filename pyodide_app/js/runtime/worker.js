@@ -157,10 +157,6 @@ async function startPython(loadPyodide, download, timings, snapshot) {
     await installPackages(py, bundle.packages, timings);   // + packages_write, packages_libs, packages_forget
     timings.packages_bundled = 1;   // from the site's bundle (0: Pyodide's loadPackage)
     timings.packages_cached = bundle.cached ? 1 : 0;   // read back inflated from Cache Storage (packages.js)
-    // numpy.random's 9 libraries (and numpy.fft's) load together when first imported, with one symbol
-    // resolution instead of one per library by the interpreter's dlopen (packages.js `loadLibs`)
-    const groups = hookLazyLibs(py, bundle.packages, (name, count, ms) => libsLoaded.push([name, count, ms]));
-    timings.libs_groups = Object.keys(groups).length;   // 2 with numpy 2.0: numpy.random, numpy.fft
   } else {
     await py.loadPackage("mmcore", {
       messageCallback: (msg) => progress("packages", msg),
@@ -175,6 +171,14 @@ async function startPython(loadPyodide, download, timings, snapshot) {
   timings.import_numpy = now() - t;   // the part of import_mmcore spent on numpy
   py.runPython(RUN_HELPER);
   timings.import_mmcore = now() - t;
+  if (bundle && timings.packages_bundled) {
+    // numpy.random's 9 libraries (and numpy.fft's) load together when first imported, with one symbol
+    // resolution instead of one per library by the interpreter's dlopen (packages.js `loadLibs`). Installed
+    // after the boot's own imports: a finder first on sys.meta_path is asked about every module numpy and
+    // mmcore import (~190), each a call into JS (A/B, 12 pages each: warm import_numpy 125 -> 171 ms with it)
+    const groups = hookLazyLibs(py, bundle.packages, (name, count, ms) => libsLoaded.push([name, count, ms]));
+    timings.libs_groups = Object.keys(groups).length;   // 2 with numpy 2.0: numpy.random, numpy.fft
+  }
   // for the next boots in this browser, after this one (its copy and write are not on the way to Python ready)
   if (bundle && timings.packages_bundled && !bundle.cached) keepInflated(bundle);
   return py;
