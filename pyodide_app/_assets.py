@@ -47,7 +47,9 @@ class RuntimeSources:
 
 PACKAGE = pathlib.Path(__file__).resolve().parent
 PACKAGED_PYODIDE = PACKAGE / "static" / "pyodide" / PYODIDE_VERSION
-_NOT_COPIED = ("*.map", "widget*.js", "widget*.LEGAL.txt")   # the notebook widget's bundles stay out of sites
+# the notebook widget's bundles stay out of sites, and so does the build's own list of preload hints (the hook
+# reads it while it writes the pages: pyodide_app/_preload.py)
+_NOT_COPIED = ("*.map", "widget*.js", "widget*.LEGAL.txt", "preload.json")
 
 
 def runtime_sources(repo: pathlib.Path = REPO) -> RuntimeSources:

@@ -226,7 +226,7 @@ export async function installPackages(py, packages, timings = {}) {
   timings.packages_write = performance.now() - t;
   t = performance.now();
   for (const pkg of packages) {
-    const libs = pkg.preload ?? pkg.files.map((f) => f.path).filter((p) => SHARED_LIBRARY.test(p));
+    const libs = pkg.preload ?? sharedLibs(pkg);
     await py._api.loadDynlibsFromPackage({ file_name: pkg.wheel }, libs.map((p) => `${site}/${p}`));
     py.loadedPackages[pkg.name] = "default channel";
   }
@@ -237,6 +237,9 @@ export async function installPackages(py, packages, timings = {}) {
 }
 
 const SHARED_LIBRARY = /\.cpython-[^/]*\.so$/;
+
+/** A package's shared libraries (extension modules), as paths in site-packages. @param {Package} pkg */
+const sharedLibs = (pkg) => pkg.files.map((f) => f.path).filter((p) => SHARED_LIBRARY.test(p));
 
 /**
  * The shared libraries left out of `preload`, grouped by the Python package that imports them, for `loadLibs`:
@@ -249,7 +252,7 @@ export function lazyLibGroups(site, packages) {
   const groups = {};
   const skip = new Set();
   for (const pkg of packages) {
-    const libs = pkg.files.map((f) => f.path).filter((p) => SHARED_LIBRARY.test(p));
+    const libs = sharedLibs(pkg);
     const preload = new Set(pkg.preload ?? libs);
     for (const p of preload) skip.add(p.slice(0, p.lastIndexOf("/")));
     for (const p of libs) {
