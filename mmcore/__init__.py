@@ -22,12 +22,15 @@ Examples:
     (8, 4, 3)
 """
 
-from . import anim, scene  # anim: mmcore.anim (animation schedules)
-from .geometry.build import layout
-from .geometry.expr import Blocks, Expr, Leaf, MatMul, Placement, matrix, name
-from .errors import MMError
-from .scene import Scene
-from .cell import show
+from .startup import precompiled as _precompiled
+
+with _precompiled():   # the browser's wheel carries the dataclass methods compiled (mmcore.startup)
+    from . import scene
+    from .geometry.build import layout
+    from .geometry.expr import Blocks, Expr, Leaf, MatMul, Placement, matrix, name
+    from .errors import MMError
+    from .scene import Scene
+    from .cell import show
 
 __version__ = "0.1.0"
 
@@ -51,14 +54,16 @@ def to_mm(expr, **options) -> str:
     return _to_mm(expr, **options)
 
 
-_LAZY_SUBMODULES = ("models", "bert", "io")
+_LAZY_SUBMODULES = ("anim", "models", "bert", "io")
 
 
 def __getattr__(name: str):
-    """``mmcore.models``, ``mmcore.bert`` and ``mmcore.io`` import on first use (they are not needed
-    to draw a plain expression, and importing them up front would slow every cell's start)."""
+    """``mmcore.anim``, ``mmcore.models``, ``mmcore.bert`` and ``mmcore.io`` import on first use (they are
+    not needed to draw a plain expression, and importing them up front would slow every cell's start:
+    mmcore.anim alone is ~50 ms of Python's start in the browser)."""
     if name in _LAZY_SUBMODULES:
         import importlib
 
-        return importlib.import_module(f"{__name__}.{name}")
+        with _precompiled():
+            return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'mmcore' has no attribute {name!r}")

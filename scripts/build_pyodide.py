@@ -219,6 +219,10 @@ def build_mmcore_wheel(tmp: pathlib.Path) -> pathlib.Path:
             shutil.copytree(p, src / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         elif p.is_file():
             shutil.copy2(p, src / name)
+    # mmcore's dataclass methods, compiled now instead of at each Python start in the browser (mmcore/startup.py)
+    run([sys.executable, "-c", "import pathlib, sys; from mmcore.startup import write; "
+         "print(write(pathlib.Path(sys.argv[1])).stat().st_size, 'bytes of dataclass code')", str(src / "mmcore")],
+        env={**os.environ, "PYTHONPATH": str(src)}, cwd=src)
     run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(tmp / "wheel"), str(src)])
     wheels = list((tmp / "wheel").glob("*.whl"))
     if len(wheels) != 1:

@@ -18,12 +18,13 @@ from ._attach import attach, product_absmax, schedule_of
 from ._spec import ALGS, FUSE_MODES, Animation, from_params, to_params
 from ._state import NodeState, Plane, reveal_mask, state_at
 from ._timeline import Schedule, Track, local_indices, schedule, steps_for
+from ..geometry.options import ANIM_KEYWORDS
 
 __all__ = ["Animation", "ALGS", "FUSE_MODES", "from_params", "to_params", "schedule", "Schedule", "Track", "attach",
            "schedule_of", "state_at", "NodeState", "Plane", "local_indices", "steps_for", "reveal_mask",
            "product_absmax", "animate", "pop_anim_options"]
 
-_KEYWORDS = ("fuse", "hide_inputs", "anim_speed", "normalize_speed")
+_KEYWORDS = tuple(k for k in ANIM_KEYWORDS if k != "anim")
 
 
 def pop_anim_options(options: dict):

@@ -24,7 +24,7 @@ from mmcore.values.lazy import Evaluation, LazyFaceData, LazyViz, abs_range, nod
 from mmcore.geometry.expr import Expr, MatMul
 from mmcore.geometry.layout import bbox, place
 from mmcore.geometry.limits import check_figure
-from mmcore.geometry.options import Options
+from mmcore.geometry.options import ANIM_KEYWORDS, Options
 from mmcore.errors import MMError
 from mmcore.scene import Camera, Face, Node, Scene
 
@@ -56,8 +56,10 @@ def layout(expr: Expr, *, compute_values: bool = True, **options: Any) -> Scene:
     source = (expr, dict(options))                   # what mmcore.to_mm needs for this scene's mm link
     root_place = {k: options.pop(k, None) for k in
                   ("polarity", "left_placement", "right_placement", "result_placement")}
-    from mmcore.anim import attach, pop_anim_options
-    anim = pop_anim_options(options)                 # anim=, fuse=, hide_inputs= (mmcore.anim)
+    anim = None
+    if any(k in options for k in ANIM_KEYWORDS):     # mmcore.anim is imported only for an animated figure
+        from mmcore.anim import pop_anim_options
+        anim = pop_anim_options(options)             # anim=, fuse=, hide_inputs= (mmcore.anim)
     base = expr.options if isinstance(expr, MatMul) and expr.options is not None else Options()
     opts = base.merged(**options)
     if anim is None:
@@ -102,7 +104,11 @@ def layout(expr: Expr, *, compute_values: bool = True, **options: Any) -> Scene:
     scene = Scene(title=expr.text(), gap=float(opts.gap), bbox_min=_vec(lo), bbox_max=_vec(hi), viz=viz,
                   faces=tuple(faces), nodes=tuple(nodes), camera=_camera(opts, lo, hi), source=source)
     spacings = {ng.path: ng.spacing for ng in node_geoms}
-    return attach(decorate(scene, opts, styles, spacings), anim)
+    scene = decorate(scene, opts, styles, spacings)
+    if anim is None:
+        return scene
+    from mmcore.anim import attach
+    return attach(scene, anim)
 
 
 def face_styles(face_geoms, opts: Options) -> dict[str, dict]:

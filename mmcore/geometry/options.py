@@ -18,10 +18,14 @@ from typing import Any
 
 from mmcore.errors import MMError
 
-__all__ = ["Options", "SCHEMES", "SENSITIVITIES", "VIZ_DEFAULTS", "STYLE_KEYS", "check_style"]
+__all__ = ["Options", "SCHEMES", "SENSITIVITIES", "VIZ_DEFAULTS", "STYLE_KEYS", "ANIM_KEYWORDS", "check_style"]
 
 SCHEMES = ("blocks", "zigzag", "wheel", "custom")
 SENSITIVITIES = ("global", "local", "semilocal", "superlocal")
+
+#: ``mmcore.layout``'s keyword options that belong to ``mmcore.anim`` (``anim=`` and its companions); layout
+#: imports mmcore.anim only when one is given or the expression carries an animation
+ANIM_KEYWORDS = ("anim", "fuse", "hide_inputs", "anim_speed", "normalize_speed")
 
 #: mm's colour and size defaults (the ``viz`` group), names with underscores
 VIZ_DEFAULTS = {"min_size": 0.2, "min_light": 0.4, "max_light": 0.7, "elem_scale": 1.25,

@@ -81,7 +81,7 @@ def test_the_circle_check_finds_a_circle(tmp_path):
 def test_the_engine_is_grouped_by_concept():
     top = sorted(p.name for p in MMCORE.iterdir() if p.suffix == ".py" or (p / "__init__.py").exists())
     assert top == ["__init__.py", "anim", "bert", "cell.py", "color.py", "efficient.py", "errors.py", "geometry",
-                   "io", "mm", "models", "scene.py", "values", "widget.py", "wire"]
+                   "io", "mm", "models", "scene.py", "startup.py", "values", "widget.py", "wire"]
     assert not [p for p in MMCORE.glob("_*.py") if p.name != "__init__.py"], "no flat private modules left"
     files = module_files()
     assert imported_modules("mmcore.wire.codec", files) <= {"mmcore.errors", "mmcore.wire.compact"}

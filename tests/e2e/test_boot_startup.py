@@ -1,0 +1,44 @@
+"""`import mmcore` in the browser (mmcore/startup.py): the site's wheel carries mmcore's dataclass methods
+compiled at build time, and the boot's import takes them instead of compiling ~130 sources; mmcore.anim is
+imported only by the first animated figure.
+
+Checked in the built site's Pyodide: the stored code objects are the ones this interpreter compiles itself
+from the same sources (so the classes are the same), and the boot left no shadow on `dataclasses`.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.test_boot_page import READER
+
+RUN = "async (code) => { const r = await mmAtlas.runtime.run('startup', code); return r.stdout; }"
+CHECK = """import dataclasses, sys
+import mmcore.startup as startup
+codes = startup._codes or {}
+same = sum(startup._compile(text) == code for text, code in codes.items())
+print(len(codes), same, "exec" in vars(dataclasses), "mmcore.anim" in sys.modules)
+"""
+ANIMATE = """import sys
+A = mmcore.matrix("A", 8, 6, init="rows"); B = mmcore.matrix("B", 6, 4, init="cols")
+scene = mmcore.layout(A @ B, anim="vvprod")
+print(scene.anim["cycle"], "mmcore.anim" in sys.modules)
+"""
+
+
+@pytest.fixture
+def loads(loads):
+    """conftest's ``loads`` with the reader's background boot."""
+    loads.ctx.add_init_script(READER)
+    return loads
+
+
+def test_the_boot_imports_mmcore_from_precompiled_dataclass_code(loads, site_url, pages):
+    page = loads.page
+    page.goto(site_url + pages[1], wait_until="load")
+    page.wait_for_function("() => window.mmAtlas && window.mmAtlas.runtime")
+    stored, same, shadow, anim = page.evaluate(RUN, CHECK).split()
+    assert int(stored) > 150                     # every mmcore dataclass method, from the wheel's file
+    assert same == stored                        # each equals what Pyodide's own compile gives
+    assert (shadow, anim) == ("False", "False")  # nothing left on dataclasses; mmcore.anim not imported yet
+    assert page.evaluate(RUN, ANIMATE).split() == ["6", "True"]
