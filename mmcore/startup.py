@@ -26,7 +26,6 @@ import importlib
 import importlib.util
 import marshal
 import pathlib
-import pkgutil
 import sys
 
 FILE_NAME = "dataclass_code.marshal"
@@ -84,6 +83,8 @@ def precompiled(codes: dict | None = None):
 def record(package: str = "mmcore") -> dict:
     """Import every module of ``package`` afresh and return the dataclass sources compiled meanwhile, each
     with its code object. Only for a throwaway process (the wheel build): the package's modules are re-imported."""
+    import pkgutil   # not at the top: the browser's boot imports this module and needs none of it
+
     texts = {}
 
     def recording_exec(source, globals=None, locals=None, /):

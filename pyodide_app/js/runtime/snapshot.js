@@ -36,7 +36,7 @@ export const SNAPSHOT_PREIMPORT = `
 def _mm_preimport():
     import importlib
     # found by diffing sys.modules around "import numpy, mmcore" and a first run_cell, in Pyodide 0.27.7
-    for name in ("__future__", "ctypes", "dataclasses", "decimal", "hashlib", "hmac", "json", "numbers",
+    for name in ("__future__", "ctypes", "dataclasses", "hashlib", "hmac", "json", "numbers",
                  "pickle", "platform", "secrets"):
         try:
             importlib.import_module(name)
