@@ -22,15 +22,16 @@ Examples:
     (8, 4, 3)
 """
 
-from .startup import precompiled as _precompiled
+from . import startup as _startup
 
-with _precompiled():   # the browser's wheel carries the dataclass methods compiled (mmcore.startup)
-    from . import scene
-    from .geometry.build import layout
-    from .geometry.expr import Blocks, Expr, Leaf, MatMul, Placement, matrix, name
-    from .errors import MMError
-    from .scene import Scene
-    from .cell import show
+_startup.install()   # the browser's wheel carries mmcore's dataclass methods compiled (mmcore.startup)
+
+from . import scene  # noqa: E402  (after install: these define the dataclasses)
+from .geometry.build import layout  # noqa: E402
+from .geometry.expr import Blocks, Expr, Leaf, MatMul, Placement, matrix, name  # noqa: E402
+from .errors import MMError  # noqa: E402
+from .scene import Scene  # noqa: E402
+from .cell import show  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -64,6 +65,5 @@ def __getattr__(name: str):
     if name in _LAZY_SUBMODULES:
         import importlib
 
-        with _precompiled():
-            return importlib.import_module(f"{__name__}.{name}")
+        return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'mmcore' has no attribute {name!r}")

@@ -5,13 +5,13 @@ built, not at every Python start.
 and compiles it with ``exec`` while the module is imported. mmcore's import makes ~130 of them, and
 compiling them was the largest part of ``import mmcore`` in Pyodide (~50 of ~130 ms under Node). The wheel
 the site ships (``scripts/build_pyodide.py``) carries those code objects, compiled once by
-``write(DIR)`` run in a fresh CPython of the same minor version; inside ``precompiled()``, ``dataclasses`` finds each
-source there instead of compiling it.
+``write(DIR)`` run in a fresh CPython of the same minor version; ``import mmcore`` calls ``install()``, and from
+then on ``dataclasses`` finds each of mmcore's sources there instead of compiling it.
 
 The key is the whole source text, so a text this file does not hold (another Python's ``dataclasses``, a
 class changed since the build) is compiled as usual; the classes are the same either way. A file written by
 another Python (its bytecode magic number differs) is ignored. Without the file (a plain ``pip install``,
-the repository) ``precompiled()`` does nothing.
+the repository) ``install()`` does nothing.
 
 Example:
     >>> from mmcore import startup
@@ -51,13 +51,20 @@ def load(path: pathlib.Path = _FILE) -> dict:
     return codes
 
 
-@contextlib.contextmanager
-def precompiled(codes: dict | None = None):
-    """While it is open, ``dataclasses`` takes its generated methods' code from ``codes`` (source text ->
-    code object; default: the wheel's file, read once).
+#: how many of the package's dataclass methods came from the codes (``hits``) or were compiled (``misses``)
+stats = {"hits": 0, "misses": 0}
+
+
+def install(codes: dict | None = None, package: str = "mmcore") -> bool:
+    """From now on, ``dataclasses`` takes the generated methods of ``package``'s classes from ``codes``
+    (source text -> code object; default: the wheel's file, read once). Returns whether it did: not without
+    codes (the repository, a pip install), nor when ``dataclasses.exec`` is already shadowed.
 
     ``dataclasses`` calls the builtin ``exec`` by its global name, so a module global of that name shadows
-    it; it is removed on exit (a nested use keeps the outer one's).
+    it. Only the classes of ``package``'s modules (the ``globals`` ``dataclasses`` passes are their module's)
+    are looked up; any other source, a reader's own dataclass included, is compiled as ``dataclasses`` would.
+    Installed once by ``import mmcore``, so the modules it imports later (``mmcore.anim``, ``mmcore.mm``...)
+    find their code too. ``uninstall()`` removes it.
     """
     global _codes
     if codes is None:
@@ -65,19 +72,39 @@ def precompiled(codes: dict | None = None):
             _codes = load()
         codes = _codes
     if not codes or "exec" in vars(dataclasses):
-        yield
-        return
+        return False
+    prefix = package + "."
 
     def cached_exec(source, globals=None, locals=None, /):
         if isinstance(source, str):
-            source = codes.get(source) or _compile(source)
+            name = globals.get("__name__", "") if isinstance(globals, dict) else ""
+            code = None
+            if name == package or name.startswith(prefix):
+                code = codes.get(source)
+                stats["hits" if code is not None else "misses"] += 1
+            source = code if code is not None else _compile(source)
         return builtins.exec(source, globals, locals)
 
+    cached_exec.mm_startup = True
     dataclasses.exec = cached_exec
+    return True
+
+
+def uninstall() -> None:
+    """Remove what ``install`` put on ``dataclasses`` (nothing else)."""
+    if getattr(vars(dataclasses).get("exec"), "mm_startup", False):
+        del dataclasses.exec
+
+
+@contextlib.contextmanager
+def precompiled(codes: dict | None = None, package: str = "mmcore"):
+    """``install(codes, package)`` for the block only (when it installed anything)."""
+    installed = install(codes, package)
     try:
         yield
     finally:
-        del dataclasses.exec
+        if installed:
+            uninstall()
 
 
 def record(package: str = "mmcore") -> dict:

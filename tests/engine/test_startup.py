@@ -53,7 +53,7 @@ def test_a_class_from_precompiled_code_is_the_same_class():
                 used.append(key)
             return super().get(key, default)
 
-    with startup.precompiled(Counting(codes)):
+    with startup.precompiled(Counting(codes), package=__name__):
         fast = _point_class()
     assert sorted(used) == sorted(codes)                  # every method came from the codes, none compiled
     for name in METHODS:
@@ -67,10 +67,45 @@ def test_a_class_from_precompiled_code_is_the_same_class():
 
 def test_a_source_it_does_not_hold_is_compiled_as_dataclasses_would():
     plain = _point_class()
-    with startup.precompiled({"def unrelated(): pass": compile("pass", "<string>", "exec")}):
+    with startup.precompiled({"def unrelated(): pass": compile("pass", "<string>", "exec")}, package=__name__):
         other = _point_class()
     for name in METHODS:
         assert getattr(other, name).__code__ == getattr(plain, name).__code__, name
+
+
+def test_only_the_packages_classes_are_looked_up():
+    """A reader's dataclass (another module) is compiled as dataclasses would, even with the codes at hand."""
+    plain = _point_class()
+    codes = _recorded(_point_class)
+    used = []
+
+    class Counting(dict):
+        def get(self, key, default=None):
+            used.append(key)
+            return super().get(key, default)
+
+    with startup.precompiled(Counting(codes), package="mmcore"):
+        other = _point_class()
+    assert used == []
+    for name in METHODS:
+        assert getattr(other, name).__code__ == getattr(plain, name).__code__, name
+
+
+def test_install_stays_until_uninstall_and_leaves_a_foreign_shadow_alone():
+    codes = {"x": compile("pass", "<string>", "exec")}
+    assert startup.install(codes, package=__name__)
+    try:
+        assert not startup.install(codes, package=__name__)   # once
+        assert getattr(dataclasses.exec, "mm_startup", False)
+    finally:
+        startup.uninstall()
+    assert "exec" not in vars(dataclasses)
+    dataclasses.exec = exec   # somebody else's
+    try:
+        startup.uninstall()
+        assert dataclasses.exec is exec
+    finally:
+        del dataclasses.exec
 
 
 def test_the_shadow_is_gone_after_the_block_even_on_an_error():
