@@ -24,7 +24,7 @@ import numpy as np
 from mmcore.geometry.expr import Expr, Leaf, MatMul
 from mmcore.geometry.layout import place
 from mmcore.mm.link import make_mm_link, parse_mm_link
-from mmcore.geometry.options import Options
+from mmcore.geometry.options import ANIM_KEYWORDS, Options
 from mmcore.mm.params import params_to_expr
 from mmcore.errors import MMError
 
@@ -155,8 +155,10 @@ def to_mm(expr: Expr, compress: bool | None = None, **options: Any) -> str:
         raise MMError(f"to_mm: expected a matmul expression (A @ B), got {type(expr).__name__}")
     root_place = {k: options.pop(k, None) for k in
                   ("polarity", "left_placement", "right_placement", "result_placement")}
-    from mmcore.anim import pop_anim_options, to_params as _anim_to_params
-    anim = pop_anim_options(options)                     # anim=, anim_speed=, fuse=, ... as mmcore.layout takes them
+    anim = None
+    if any(k in options for k in ANIM_KEYWORDS):        # mmcore.anim is imported only for an animated figure
+        from mmcore.anim import pop_anim_options
+        anim = pop_anim_options(options)                 # anim=, anim_speed=, fuse=, ... as mmcore.layout takes them
     base = expr.options if expr.options is not None else Options()
     opts = base.merged(**options)
     if anim is None:
@@ -165,5 +167,7 @@ def to_mm(expr: Expr, compress: bool | None = None, **options: Any) -> str:
         expr = expr.placed(root_place["polarity"], root_place["left_placement"],
                            root_place["right_placement"], root_place["result_placement"])
     params = expr_to_params(expr, opts)
-    params = _anim_to_params(anim, params)               # mm's anim group (mmcore.anim)
+    if anim is not None:
+        from mmcore.anim import to_params as _anim_to_params
+        params = _anim_to_params(anim, params)           # mm's anim group (mmcore.anim)
     return make_mm_link(params, compress=compress, base=MM_URL)

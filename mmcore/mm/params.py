@@ -249,8 +249,10 @@ def params_to_expr(params: dict | str) -> MatMul:
     params = _dict(params, "params")
     node = _build(params, "params", "", None)
     opts = _options(params)
-    from mmcore.anim import from_params as _anim_from_params
-    opts = dataclasses.replace(opts, anim=_anim_from_params(params))
+    anim = params.get("anim")
+    if isinstance(anim, dict) and anim.get("alg", "none") not in (None, "none"):   # else from_params gives None
+        from mmcore.anim import from_params as _anim_from_params
+        opts = dataclasses.replace(opts, anim=_anim_from_params(params))
     if opts.gap <= 0:
         raise _fail("params.layout.gap", "a positive number", opts.gap)
     if node.placement is None:
