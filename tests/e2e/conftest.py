@@ -177,6 +177,15 @@ def loads(browser, external_requests):
     lo.close()
 
 
+@pytest.fixture
+def reader_loads(loads):
+    """``loads`` with the reader's background boot (``localStorage["mm:boot"]``: automation skips it otherwise)."""
+    from tests.e2e.test_boot_page import READER
+
+    loads.ctx.add_init_script(READER)
+    return loads
+
+
 @pytest.fixture(scope="module")
 def pages(built_site):
     """(a page without cells, a page whose first cell has a prebuilt figure), as paths under the site root."""

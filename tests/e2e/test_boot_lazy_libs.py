@@ -10,9 +10,6 @@ Example (what the worker reports for the first run of a figure with a Gaussian l
 
 from __future__ import annotations
 
-import pytest
-
-from tests.e2e.test_boot_page import READER
 
 BOOTED = "() => performance.getEntriesByName('mm:python-ready').length > 0"
 RUN = "async (code) => { const r = await mmAtlas.runtime.run('lazy', code); return {stdout: r.stdout, timings: r.timings}; }"
@@ -35,13 +32,6 @@ print(_umath_tests.__name__)
 """
 
 
-@pytest.fixture
-def loads(loads):
-    """conftest's ``loads`` with the reader's background boot."""
-    loads.ctx.add_init_script(READER)
-    return loads
-
-
 def _values_in_cpython() -> str:
     """What GAUSSIAN prints in CPython (the same code, so the same values)."""
     import numpy as np
@@ -55,8 +45,8 @@ def _values_in_cpython() -> str:
     return f"{round(float(np.abs(evaluate(c).of(c)).sum()), 3)} {np.random.default_rng(0).random()!r}"
 
 
-def test_the_first_run_loads_numpy_random_through_the_hook_not_dlopen(loads, site_url, pages):
-    page = loads.page
+def test_the_first_run_loads_numpy_random_through_the_hook_not_dlopen(reader_loads, site_url, pages):
+    page = reader_loads.page
     page.goto(site_url + pages[1], wait_until="load")
     page.wait_for_function("() => window.mmAtlas && window.mmAtlas.runtime")
     # asked while Python boots (as the playground's link is): the worker is never idle before it
@@ -86,13 +76,13 @@ def test_the_first_run_loads_numpy_random_through_the_hook_not_dlopen(loads, sit
     assert t["libs_hooked"] == 1, t           # numpy.fft's one library
     assert t["libs_dlopened"] == 1, t         # a test module's library: still the interpreter's dlopen
     assert page.evaluate(RUN, HOOKED)["stdout"].strip() == "0"   # every group loaded: the finder left
-    assert not loads.errors, loads.errors
+    assert not reader_loads.errors, reader_loads.errors
 
 
-def test_an_idle_worker_imports_numpy_random_before_the_first_run(loads, site_url, pages):
+def test_an_idle_worker_imports_numpy_random_before_the_first_run(reader_loads, site_url, pages):
     """Nobody waits after the boot (a reader reads first): the worker imports numpy.random then, so the first Run
     loads no library and reports the idle import's time once."""
-    page = loads.page
+    page = reader_loads.page
     page.goto(site_url + pages[1], wait_until="load")
     page.wait_for_function(BOOTED, timeout=180_000)
     page.wait_for_timeout(3000)   # the worker waits 500 ms, then imports (~100-300 ms)
@@ -103,4 +93,4 @@ def test_an_idle_worker_imports_numpy_random_before_the_first_run(loads, site_ur
     assert (t["libs_hooked"], t["libs_dlopened"]) == (0, 0), t   # loaded while idle, through the hook
     again = page.evaluate(RUN, GAUSSIAN)["timings"]
     assert "idle_import_ms" not in again, again
-    assert not loads.errors, loads.errors
+    assert not reader_loads.errors, reader_loads.errors

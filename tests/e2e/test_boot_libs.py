@@ -11,10 +11,7 @@ import json
 import pathlib
 import struct
 
-import pytest
-
 from pyodide_app._assets import BOOT_LIBS, PACKAGES_MANIFEST, PYODIDE_VERSION
-from tests.e2e.test_boot_page import READER
 
 # numpy's shared libraries loaded so far (module names), then numpy.random, numpy.fft and numpy.linalg at work
 PROBE = """
@@ -54,15 +51,8 @@ def test_the_bundle_preloads_the_three_libraries_numpy_needs_at_import(built_sit
     assert all(prefix.endswith(".") for prefix in BOOT_LIBS)    # a prefix never matches a longer module name
 
 
-@pytest.fixture
-def loads(loads):
-    """conftest's ``loads`` with the reader's background boot."""
-    loads.ctx.add_init_script(READER)
-    return loads
-
-
-def test_numpy_loads_its_other_libraries_on_first_import(loads, site_url, pages):
-    page = loads.page
+def test_numpy_loads_its_other_libraries_on_first_import(reader_loads, site_url, pages):
+    page = reader_loads.page
     page.goto(site_url + pages[1], wait_until="load")
     page.wait_for_function("() => window.mmAtlas && mmAtlas.runtime", timeout=60_000)
     # asked before Python is ready, so the run is queued behind the boot: an idle worker imports numpy.random on
@@ -80,4 +70,4 @@ def test_numpy_loads_its_other_libraries_on_first_import(loads, site_url, pages)
     assert fft == "[(10+0j), (-2+2j), (-2+0j), (-2-2j)]"
     assert inv == "[[0.5, 0.0], [0.0, 0.5]]"
     assert {"_generator", "mtrand", "bit_generator", "_pocketfft_umath"} <= set(after.split()), out
-    assert not loads.errors, loads.errors
+    assert not reader_loads.errors, reader_loads.errors

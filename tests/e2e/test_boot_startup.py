@@ -9,9 +9,6 @@ after the boot, found its code; a reader's own dataclass works as anywhere.
 
 from __future__ import annotations
 
-import pytest
-
-from tests.e2e.test_boot_page import READER
 
 RUN = "async (code) => { const r = await mmAtlas.runtime.run('startup', code); return r.stdout; }"
 CHECK = """import dataclasses, sys
@@ -36,15 +33,8 @@ print(scene.anim["cycle"], "mmcore.anim" in sys.modules, startup.stats["hits"] >
 """
 
 
-@pytest.fixture
-def loads(loads):
-    """conftest's ``loads`` with the reader's background boot."""
-    loads.ctx.add_init_script(READER)
-    return loads
-
-
-def test_the_boot_imports_mmcore_from_precompiled_dataclass_code(loads, site_url, pages):
-    page = loads.page
+def test_the_boot_imports_mmcore_from_precompiled_dataclass_code(reader_loads, site_url, pages):
+    page = reader_loads.page
     page.goto(site_url + pages[1], wait_until="load")
     page.wait_for_function("() => window.mmAtlas && window.mmAtlas.runtime")
     stored, same, hits, misses, anim = page.evaluate(RUN, CHECK).split()
