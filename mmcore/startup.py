@@ -15,8 +15,8 @@ the repository) ``install()`` does nothing.
 
 Example:
     >>> from mmcore import startup
-    >>> with startup.precompiled():
-    ...     import mmcore.anim
+    >>> startup.install()    # False here: the repository has no compiled file (the browser's wheel has one)
+    False
 """
 
 import builtins
