@@ -38,12 +38,15 @@ let currentRun = null;
 const libsLoaded = [];
 /** runs asked and not finished (the idle import waits for none) */
 let runsAsked = 0;
-/** the idle import of numpy.random: {ms, reported}, ms -1 when it failed; null until it ran */
+/** the idle import (`IDLE_IMPORT`): {ms, reported}, ms -1 when it failed; null until it ran */
 let idleImport = null;
 /** how long after Python is ready the worker waits before `importWhenIdle` looks for runs */
 const IDLE_IMPORT_DELAY_MS = 500;
-/** what the first run of most figures imports (random leaves), ~100 ms of a first run: done while nobody waits */
-const IDLE_IMPORT = "import numpy.random";
+/**
+ * What the first run of most figures imports, done while nobody waits: numpy.random (random leaves, ~100 ms of a
+ * first run) and mmcore.mm.api (`to_mm`: every figure's scene carries its mm link; ~10-20 ms).
+ */
+const IDLE_IMPORT = "import numpy.random\nimport mmcore.mm.api";
 
 // A worker that ends itself (Python's `js.close()`) or hits an error outside a run would leave the page
 // waiting for an answer that never comes: say so first, so the client replaces this worker.
@@ -210,8 +213,8 @@ async function makeSnapshot() {
 }
 
 /**
- * Once Python is ready and no run has been asked for `IDLE_IMPORT_DELAY_MS`, import numpy.random (its 9 libraries
- * through the import hook, then the module: ~100 ms in Chromium), so a reader's first Run does not pay for it. A
+ * Once Python is ready and no run has been asked for `IDLE_IMPORT_DELAY_MS`, run `IDLE_IMPORT` (numpy.random's 9
+ * libraries through the import hook, then the modules: ~100 ms in Chromium), so a reader's first Run does not pay for it. A
  * run already asked (the playground's link, a Run clicked during the boot) needs the worker at once: then nothing
  * is done here (that run imports what it needs). The next run's timings report it once (`idle_import_ms`).
  */
