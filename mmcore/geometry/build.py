@@ -28,7 +28,7 @@ from mmcore.geometry.options import ANIM_KEYWORDS, Options
 from mmcore.errors import MMError
 from mmcore.scene import Camera, Face, Node, Scene
 
-__all__ = ["layout", "abs_range"]
+__all__ = ["layout", "abs_range", "pop_anim"]
 
 
 def _round9(x: float) -> float:
@@ -56,10 +56,7 @@ def layout(expr: Expr, *, compute_values: bool = True, **options: Any) -> Scene:
     source = (expr, dict(options))                   # what mmcore.to_mm needs for this scene's mm link
     root_place = {k: options.pop(k, None) for k in
                   ("polarity", "left_placement", "right_placement", "result_placement")}
-    anim = None
-    if any(k in options for k in ANIM_KEYWORDS):     # mmcore.anim is imported only for an animated figure
-        from mmcore.anim import pop_anim_options
-        anim = pop_anim_options(options)             # anim=, fuse=, hide_inputs= (mmcore.anim)
+    anim = pop_anim(options)                         # anim=, fuse=, hide_inputs= (mmcore.anim)
     base = expr.options if isinstance(expr, MatMul) and expr.options is not None else Options()
     opts = base.merged(**options)
     if anim is None:
@@ -109,6 +106,19 @@ def layout(expr: Expr, *, compute_values: bool = True, **options: Any) -> Scene:
         return scene
     from mmcore.anim import attach
     return attach(scene, anim)
+
+
+def pop_anim(options: dict):
+    """``mmcore.anim.pop_anim_options(options)``: the animation its keywords ask for, taken out of ``options``
+    (None without any), importing mmcore.anim only when one of them is there (a still figure does not need it).
+
+    >>> opts = {"gap": 3}; pop_anim(opts), opts
+    (None, {'gap': 3})
+    """
+    if not any(k in options for k in ANIM_KEYWORDS):
+        return None
+    from mmcore.anim import pop_anim_options
+    return pop_anim_options(options)
 
 
 def face_styles(face_geoms, opts: Options) -> dict[str, dict]:

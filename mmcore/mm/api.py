@@ -24,7 +24,8 @@ import numpy as np
 from mmcore.geometry.expr import Expr, Leaf, MatMul
 from mmcore.geometry.layout import place
 from mmcore.mm.link import make_mm_link, parse_mm_link
-from mmcore.geometry.options import ANIM_KEYWORDS, Options
+from mmcore.geometry.options import Options
+from mmcore.geometry.build import pop_anim
 from mmcore.mm.params import params_to_expr
 from mmcore.errors import MMError
 
@@ -155,10 +156,7 @@ def to_mm(expr: Expr, compress: bool | None = None, **options: Any) -> str:
         raise MMError(f"to_mm: expected a matmul expression (A @ B), got {type(expr).__name__}")
     root_place = {k: options.pop(k, None) for k in
                   ("polarity", "left_placement", "right_placement", "result_placement")}
-    anim = None
-    if any(k in options for k in ANIM_KEYWORDS):        # mmcore.anim is imported only for an animated figure
-        from mmcore.anim import pop_anim_options
-        anim = pop_anim_options(options)                 # anim=, anim_speed=, fuse=, ... as mmcore.layout takes them
+    anim = pop_anim(options)                             # anim=, anim_speed=, fuse=, ... as mmcore.layout takes them
     base = expr.options if expr.options is not None else Options()
     opts = base.merged(**options)
     if anim is None:
