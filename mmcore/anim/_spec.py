@@ -20,6 +20,7 @@ import math
 from typing import Any
 
 from ..errors import MMError
+from ..geometry.options import params_anim_alg
 
 __all__ = ["Animation", "ALGS", "FUSE_MODES", "from_params", "to_params", "ALG_ALIASES"]
 
@@ -113,12 +114,10 @@ def _walk_params(node: dict, path: str, out: dict) -> None:
 def from_params(params: dict) -> Animation | None:
     """mm's animation settings from a params tree; ``None`` when the root's ``alg`` is ``none``
     (mm then animates nothing, whatever the children ask)."""
-    anim = params.get("anim") if isinstance(params, dict) else None
-    if not isinstance(anim, dict):
+    alg = params_anim_alg(params)
+    if alg is None:
         return None
-    alg = anim.get("alg", "none")
-    if alg in (None, "none"):
-        return None
+    anim = params["anim"]
     nodes: dict = {}
     _walk_params(params, "", nodes)
     return Animation(alg=alg, fuse=anim.get("fuse", "none") or "none",

@@ -18,7 +18,8 @@ from typing import Any
 
 from mmcore.errors import MMError
 
-__all__ = ["Options", "SCHEMES", "SENSITIVITIES", "VIZ_DEFAULTS", "STYLE_KEYS", "ANIM_KEYWORDS", "check_style"]
+__all__ = ["Options", "SCHEMES", "SENSITIVITIES", "VIZ_DEFAULTS", "STYLE_KEYS", "ANIM_KEYWORDS",
+           "params_anim_alg", "check_style"]
 
 SCHEMES = ("blocks", "zigzag", "wheel", "custom")
 SENSITIVITIES = ("global", "local", "semilocal", "superlocal")
@@ -26,6 +27,18 @@ SENSITIVITIES = ("global", "local", "semilocal", "superlocal")
 #: ``mmcore.layout``'s keyword options that belong to ``mmcore.anim`` (``anim=`` and its companions); layout
 #: imports mmcore.anim only when one is given or the expression carries an animation
 ANIM_KEYWORDS = ("anim", "fuse", "hide_inputs", "anim_speed", "normalize_speed")
+
+
+def params_anim_alg(params) -> str | None:
+    """The animation mm's params ask for at the root (``anim.alg``), or None when it is ``none`` or absent
+    (mm then animates nothing): what decides whether a link needs mmcore.anim at all.
+
+    >>> [params_anim_alg(p) for p in ({"anim": {"alg": "vmprod"}}, {"anim": {"alg": "none"}}, {})]
+    ['vmprod', None, None]
+    """
+    anim = params.get("anim") if isinstance(params, dict) else None
+    alg = anim.get("alg", "none") if isinstance(anim, dict) else None
+    return None if alg in (None, "none") else alg
 
 #: mm's colour and size defaults (the ``viz`` group), names with underscores
 VIZ_DEFAULTS = {"min_size": 0.2, "min_light": 0.4, "max_light": 0.7, "elem_scale": 1.25,

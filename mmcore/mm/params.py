@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from mmcore.geometry.expr import Blocks, Expr, Leaf, MatMul, Placement, _epilog_names, _init_names
-from mmcore.geometry.options import SCHEMES, SENSITIVITIES, VIZ_DEFAULTS, Options
+from mmcore.geometry.options import SCHEMES, SENSITIVITIES, VIZ_DEFAULTS, Options, params_anim_alg
 from mmcore.errors import MMError
 
 __all__ = ["params_to_expr"]
@@ -249,8 +249,7 @@ def params_to_expr(params: dict | str) -> MatMul:
     params = _dict(params, "params")
     node = _build(params, "params", "", None)
     opts = _options(params)
-    anim = params.get("anim")
-    if isinstance(anim, dict) and anim.get("alg", "none") not in (None, "none"):   # else from_params gives None
+    if params_anim_alg(params) is not None:        # mmcore.anim is imported only for a link that animates
         from mmcore.anim import from_params as _anim_from_params
         opts = dataclasses.replace(opts, anim=_anim_from_params(params))
     if opts.gap <= 0:
