@@ -100,10 +100,12 @@ def pyodide_shim(url: str, wheel: str) -> str:
 PACKED = ("numpy", "mmcore")   # what the worker installs at boot (mmcore and its dependency), in install order
 PACKAGES_MANIFEST = "mm-packages.json"
 # The extension modules that `import numpy, mmcore` loads (path prefixes in the wheels): the worker instantiates
-# these while it installs the packages; every other one (numpy.random's, numpy.fft's, the test modules: 16 of
+# these while it installs the packages; every other one (numpy.random's, numpy.fft's, the test modules: 17 of
 # numpy's 19) is loaded by the interpreter's own dlopen on first import. Preloading all 19 cost ~100 ms more of
-# the boot, loading all three on import (synchronously) ~80 ms more (Node, A/B). A name missing here only loads later.
-BOOT_LIBS = ("numpy/_core/_multiarray_umath.", "numpy/_core/_multiarray_tests.", "numpy/linalg/_umath_linalg.")
+# the boot, loading them on import (synchronously) ~80 ms more (Node, A/B). A name missing here only loads later.
+# `_multiarray_tests` was a third until the boot left numpy's docstrings out (js/runtime/numpy-docs.js): one of
+# them is for that module, and the idle import that attaches them loads it.
+BOOT_LIBS = ("numpy/_core/_multiarray_umath.", "numpy/linalg/_umath_linalg.")
 
 
 def pack_packages(pyodide_dir: pathlib.Path, names: tuple[str, ...] = PACKED) -> bytes | None:

@@ -82,6 +82,12 @@ def _mm_format_error(exc, cell_id):
 def _mm_run_cell(code, cell_id, echo=None):
     _mm_phases.clear()
     _mm_open.clear()
+    attach_docs = globals().get("_mm_attach_numpy_docs")   # numpy-docs.js: the boot left numpy's docstrings out
+    if attach_docs is not None and any(word in code for word in ("help", "__doc__", "pydoc", "inspect")):
+        try:
+            attach_docs()
+        except Exception:   # docstrings are a nicety: the run goes on without them
+            pass
     try:
         if echo is not None and "echo" in _mm_inspect.signature(_mm_cell.run_cell).parameters:
             result = _mm_cell.run_cell(code, cell_id=cell_id, echo=echo)

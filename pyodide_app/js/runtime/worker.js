@@ -17,6 +17,7 @@
 //   w.postMessage({ type: "run", id: 1, cellId: "demo-1", code: "A = mmcore.matrix('A', 4, 4)\nA @ A" });
 
 import { canInstall, fetchPackages, hookLazyLibs, installPackages, keepInflated, loadedSiteLibs } from "./packages.js";
+import { IMPORT_NUMPY } from "./numpy-docs.js";
 import { RUN_HELPER } from "./run-helper.js";
 import {
   AFTER_RESTORE, SNAPSHOT_PREIMPORT, bootKey, canStore, dropSnapshot, findSnapshot, snapshotBytes, storeSnapshot,
@@ -43,10 +44,11 @@ let idleImport = null;
 /** how long after Python is ready the worker waits before `importWhenIdle` looks for runs */
 const IDLE_IMPORT_DELAY_MS = 500;
 /**
- * What the first run of most figures imports, done while nobody waits: numpy.random (random leaves, ~100 ms of a
- * first run) and mmcore.mm.api (`to_mm`: every figure's scene carries its mm link; ~10-20 ms).
+ * What the first run of most figures imports, done while nobody waits: numpy's docstrings (left out of the boot's
+ * `import numpy`: numpy-docs.js), numpy.random (random leaves, ~100 ms of a first run) and mmcore.mm.api (`to_mm`:
+ * every figure's scene carries its mm link; ~10-20 ms).
  */
-const IDLE_IMPORT = "import numpy.random\nimport mmcore.mm.api";
+const IDLE_IMPORT = "_mm_attach_numpy_docs()\nimport numpy.random\nimport mmcore.mm.api";
 
 // A worker that ends itself (Python's `js.close()`) or hits an error outside a run would leave the page
 // waiting for an answer that never comes: say so first, so the client replaces this worker.
@@ -170,7 +172,7 @@ async function startPython(loadPyodide, download, timings, snapshot) {
   timings.load_packages = now() - t;
   t = now();
   progress("import", "Importing mmcore");
-  py.runPython("import numpy");
+  py.runPython(IMPORT_NUMPY);   // without its docstrings: attached when the worker is idle (numpy-docs.js)
   timings.import_numpy = now() - t;   // the part of import_mmcore spent on numpy
   py.runPython(RUN_HELPER);
   timings.import_mmcore = now() - t;
@@ -216,7 +218,8 @@ async function makeSnapshot() {
  * Once Python is ready and no run has been asked for `IDLE_IMPORT_DELAY_MS`, run `IDLE_IMPORT` (numpy.random's 9
  * libraries through the import hook, then the modules: ~100 ms in Chromium), so a reader's first Run does not pay for it. A
  * run already asked (the playground's link, a Run clicked during the boot) needs the worker at once: then nothing
- * is done here (that run imports what it needs). The next run's timings report it once (`idle_import_ms`).
+ * is done here (that run imports what it needs) and the worker tries again once the runs are done. The next run's
+ * timings report it once (`idle_import_ms`).
  */
 function importWhenIdle() {
   setTimeout(() => {
@@ -353,6 +356,8 @@ self.onmessage = async (ev) => {
       postMessage({ type: "error", id: msg.id, error: describe(err) });
     } finally {
       runsAsked -= 1;
+      // a run asked during the boot (the playground's link) found the worker busy: the idle import comes after it
+      if (!idleImport) importWhenIdle();
     }
   }
 };

@@ -1,0 +1,59 @@
+"""numpy's docstrings after a boot that left them out (pyodide_app/js/runtime/numpy-docs.js): the boot imports numpy
+with placeholders for `numpy._core._add_newdocs` and `_add_newdocs_scalars` (~45 ms of a cold `import numpy`),
+the worker attaches them when it is idle, and a run that asks for a docstring (`help`, `__doc__`, ...) gets them
+first. Once attached they are CPython's, word for word.
+
+Example (a cell, after the worker was idle): `print(np.ndarray.sum.__doc__)` prints numpy's own text.
+"""
+
+from __future__ import annotations
+
+from tests.e2e.test_boot_lazy_libs import ASK, BOOTED, RUN
+
+# reads the docstring without naming it (a run that says "__doc__" would attach the docstrings first)
+PEEK = """import sys, numpy as np
+doc = getattr(np.ndarray.sum, "__d" + "oc__")
+print("numpy._core._add_newdocs" in sys.modules, "numpy._core._add_newdocs_scalars" in sys.modules)
+print(len(doc or ""))
+print(getattr(sys.modules.get("numpy._core._add_newdocs"), "__file__", None) is not None)
+"""
+ASKS_FOR_DOCS = """import numpy as np
+print(len(np.ndarray.sum.__doc__), len(np.ndarray.__doc__))
+"""
+
+
+def _cpython_lengths() -> tuple[int, int]:
+    import numpy as np
+
+    return len(np.ndarray.sum.__doc__), len(np.ndarray.__doc__)
+
+
+def test_the_boot_leaves_the_docstrings_out_and_the_idle_worker_attaches_them(reader_loads, site_url, pages):
+    page = reader_loads.page
+    page.goto(site_url + pages[1], wait_until="load")
+    page.wait_for_function("() => window.mmAtlas && window.mmAtlas.runtime")
+    page.evaluate(ASK, PEEK)   # asked during the boot: the worker is never idle before it
+    page.wait_for_function("() => window.__mmFirst !== undefined", timeout=180_000)
+    first = page.evaluate("window.__mmFirst")
+    assert "error" not in first, first
+    assert first["stdout"].split() == ["False", "False", "0", "False"], first   # no docstring, no placeholder left
+
+    page.wait_for_timeout(3000)   # after a run the worker waits 500 ms, then attaches them (~30-100 ms)
+    again = page.evaluate(RUN, PEEK)
+    sum_doc = _cpython_lengths()[0]
+    assert again["stdout"].split() == ["True", "True", str(sum_doc), "True"], again   # the real modules
+    assert again["timings"]["idle_import_ms"] > 0, again["timings"]
+    assert not reader_loads.errors, reader_loads.errors
+
+
+def test_a_run_that_asks_for_a_docstring_gets_numpys_text(reader_loads, site_url, pages):
+    page = reader_loads.page
+    page.goto(site_url + pages[1], wait_until="load")
+    page.wait_for_function("() => window.mmAtlas && window.mmAtlas.runtime")
+    page.evaluate(ASK, ASKS_FOR_DOCS)   # during the boot, before any idle moment
+    page.wait_for_function("() => window.__mmFirst !== undefined", timeout=180_000)
+    first = page.evaluate("window.__mmFirst")
+    assert "error" not in first, first
+    assert tuple(int(n) for n in first["stdout"].split()) == _cpython_lengths(), first
+    assert page.evaluate(BOOTED)
+    assert not reader_loads.errors, reader_loads.errors
