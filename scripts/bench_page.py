@@ -33,7 +33,8 @@ Prints one line per run and the medians:
     run_done      ms from the Run click to `mm:run-done:<cell>` (boot, run, transfer, first frame of the new scene)
 boot_steps (per run): the worker's own timings of each boot step (import_pyodide_mjs, load_pyodide: wasm and
 interpreter, load_packages: numpy and the mmcore wheel, import_mmcore), and finer ones: init_delay (the page's
-init to the worker reading it), wasm_fetched (ms into load_pyodide), packages_ready (ms into the boot: the bundle
+init to the worker reading it), wasm_fetched (ms into load_pyodide; negative: it had arrived before), wasm_early (1: the
+interpreter came from the wasm compiled from the boot's start, runtime/wasm-early.js), packages_ready (ms into the boot: the bundle
 downloaded and inflated on its helper thread), packages_wait/_write/_libs/_forget, import_numpy (part of
 import_mmcore); see pyodide_app/js/runtime/worker.js.
 With --js: the JavaScript a text-only page, a figure page and the same page after the reader clicks into

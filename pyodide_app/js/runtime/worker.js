@@ -18,6 +18,7 @@
 
 import { canInstall, fetchPackages, hookLazyLibs, installPackages, keepInflated, loadedSiteLibs } from "./packages.js";
 import { IMPORT_NUMPY } from "./numpy-docs.js";
+import { compileWasmEarly } from "./wasm-early.js";
 import { RUN_HELPER } from "./run-helper.js";
 import {
   AFTER_RESTORE, SNAPSHOT_PREIMPORT, bootKey, canStore, dropSnapshot, findSnapshot, snapshotBytes, storeSnapshot,
@@ -88,8 +89,21 @@ const storedSnapshot = self.name === "mm-snapshot" ? null : readStored();
 /**
  * Boot Pyodide and mmcore once; resolves to the timings of each step (ms). `initDelay`: ms from the page's
  * `init` to this worker reading it (the worker's own start when it was not prestarted: runtime/client.js).
+ * Pyodide's wasm compiles from the start, beside its JS glue (wasm-early.js).
  */
 async function boot(initDelay = null) {
+  const early = compileWasmEarly(indexURL + "pyodide.asm.wasm");
+  try {
+    const timings = await bootSteps(initDelay);
+    timings.wasm_early = early.used();   // 1: the interpreter was instantiated from the early compile
+    return timings;
+  } finally {
+    early.stop();
+  }
+}
+
+/** `boot`'s steps. */
+async function bootSteps(initDelay) {
   const timings = initDelay == null ? {} : { init_delay: initDelay };
   const started = now();
   const t = started;
