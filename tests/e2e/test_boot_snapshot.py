@@ -132,6 +132,7 @@ def test_a_second_load_restores_the_snapshot_and_python_is_as_fresh(loads, site_
     for _ in range(2):
         boot = _load(page, site_url + figure, reload=True)
         assert boot["snapshot_restored"] == 1 and "snapshot_failed" not in boot, boot
+        assert boot["wasm_early"] == 0, boot   # the wasm's code comes from Chromium's cache (runtime/wasm-early.js)
         assert page.evaluate("mmAtlas.runtime.snapshotState") == "restored"
         out = page.evaluate(RUN, PROBE)
         _check_probe(out)
