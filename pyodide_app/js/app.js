@@ -22,6 +22,8 @@ const runtime = getRuntime(new URL("./worker.js", import.meta.url));   // beside
 const LINK_INDEX = new URL("./links.json", import.meta.url);
 /** The playground link being opened: its page query and its prebuilt figure, if the book has one. */
 let linkFigure = null;
+/** ms after Python is ready before Material's search index is built (bootInBackground; search-hold.js). */
+const SEARCH_AFTER_READY_MS = 1000;
 /** Each mountAll() call supersedes the earlier ones (instant navigation may emit while a chunk loads). */
 let generation = 0;
 
@@ -84,25 +86,33 @@ async function mountAll() {
  * hover or Run). In a browser driven by automation (navigator.webdriver: crawlers, tests) there is no
  * background boot unless `localStorage["mm:boot"]` is "reader": scripts/bench_page.py and
  * tests/e2e/test_boot_page.py set it to get what a reader gets.
+ * Material's search index, held back on a page with cells (search-hold.js, `window.mmSearchHold`: building it
+ * took ~380 ms of CPU from a cold boot on 2 cores), is built `SEARCH_AFTER_READY_MS` after Python is ready
+ * when Python boots here in the background, at once otherwise (or when the reader turns to search).
  */
 function bootInBackground(mine) {
+  const releaseSearch = /** @type {any} */ (window).mmSearchHold?.release ?? (() => {});
+  const noBoot = () => releaseSearch("no-background-boot");
   const nav = /** @type {any} */ (navigator);
   if (nav.webdriver) {
     let wanted = null;
     try { wanted = localStorage.getItem("mm:boot"); } catch { /* storage blocked */ }
-    if (wanted !== "reader") return;
+    if (wanted !== "reader") return noBoot();
   }
   const conn = nav.connection;
-  if (conn?.saveData) return;
+  if (conn?.saveData) return noBoot();
   // once Python is ready and the page idle, a second worker keeps a snapshot of the started interpreter for the
   // next boots in this browser (runtime/snapshot.js; nothing to do when this boot restored one)
   runtime.allowSnapshot();
-  if (runtime.ready) return;
+  const searchAfter = (ready) => ready.then(() => setTimeout(() => releaseSearch("python-ready"), SEARCH_AFTER_READY_MS),
+                                            () => releaseSearch("boot-failed"));
+  if (runtime.ready) return searchAfter(runtime.ready);
   if (!conn || !conn.effectiveType || conn.effectiveType === "4g") {
     runtime.prestart();   // the worker's thread now (cheap), Python at the first frame (runtime/client.js)
-    afterFirstPaint(mine, () => runtime.boot());
+    afterFirstPaint(mine, () => searchAfter(runtime.boot()));
     return;
   }
+  releaseSearch("boot-waits");   // a slower connection: the boot waits for the load and an idle main thread
   const loaded = document.readyState === "complete"
     ? Promise.resolve()
     : new Promise((resolve) => window.addEventListener("load", () => resolve(), { once: true }));
