@@ -88,11 +88,15 @@ async function mountAll() {
  * tests/e2e/test_boot_page.py set it to get what a reader gets.
  * Material's search index, held back on a page with cells (search-hold.js, `window.mmSearchHold`: building it
  * took ~380 ms of CPU from a cold boot on 2 cores), is built `SEARCH_AFTER_READY_MS` after Python is ready
- * when Python boots here in the background, at once otherwise (or when the reader turns to search).
+ * when Python boots now (here in the background, or for the playground's link), at once otherwise (or as soon
+ * as the reader turns to search).
  */
 function bootInBackground(mine) {
   const releaseSearch = /** @type {any} */ (window).mmSearchHold?.release ?? (() => {});
-  const noBoot = () => releaseSearch("no-background-boot");
+  const searchAfter = (ready) => ready.then(() => setTimeout(() => releaseSearch("python-ready"), SEARCH_AFTER_READY_MS),
+                                            () => releaseSearch("boot-failed"));
+  // no background boot: the index waits only for a boot already under way (the playground's link)
+  const noBoot = () => (runtime.ready ? searchAfter(runtime.ready) : releaseSearch("no-background-boot"));
   const nav = /** @type {any} */ (navigator);
   if (nav.webdriver) {
     let wanted = null;
@@ -101,11 +105,7 @@ function bootInBackground(mine) {
   }
   const conn = nav.connection;
   if (conn?.saveData) return noBoot();
-  // once Python is ready and the page idle, a second worker keeps a snapshot of the started interpreter for the
-  // next boots in this browser (runtime/snapshot.js; nothing to do when this boot restored one)
   runtime.allowSnapshot();
-  const searchAfter = (ready) => ready.then(() => setTimeout(() => releaseSearch("python-ready"), SEARCH_AFTER_READY_MS),
-                                            () => releaseSearch("boot-failed"));
   if (runtime.ready) return searchAfter(runtime.ready);
   if (!conn || !conn.effectiveType || conn.effectiveType === "4g") {
     runtime.prestart();   // the worker's thread now (cheap), Python at the first frame (runtime/client.js)
@@ -185,7 +185,7 @@ function start() {
 window.mmAtlas = { runtime, cells, mountAll };
 // Material's document$ first emits only after its own bundle has started; a page that opens with cells needs
 // not wait for it to start Python (module scripts run once the document is parsed)
-if (document.readyState !== "loading" && document.querySelector("[data-mm-cell]")) bootInBackground(generation);
 if (document.readyState !== "loading" && opensMmLink([...document.querySelectorAll("[data-mm-cell]")])) openLink();
+if (document.readyState !== "loading" && document.querySelector("[data-mm-cell]")) bootInBackground(generation);
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start, { once: true });
 else start();

@@ -9,6 +9,9 @@ creation, the page's plus a mark's `startTime` is the mark's moment, both in epo
 from __future__ import annotations
 
 import time
+import urllib.parse
+
+import mmcore
 
 SEARCH_WORKER = "/assets/javascripts/workers/search."
 MARKS = """() => { const at = (n) => performance.getEntriesByName(n)[0] ?? null;
@@ -23,14 +26,14 @@ def _watch_workers(page) -> list:
     return found
 
 
-def _search_worker(found: list, timeout_s: float = 30.0):
+def _search_worker(page, found: list, timeout_s: float = 30.0):
     end = time.monotonic() + timeout_s
     while time.monotonic() < end:
         hits = [w for w in found if SEARCH_WORKER in w.url]
         if hits:
             assert len(hits) == 1, [w.url for w in hits]
             return hits[0]
-        time.sleep(0.05)
+        page.wait_for_timeout(50)   # Playwright delivers the worker events while it waits, not in time.sleep
     raise AssertionError(f"no search worker started; workers: {[w.url for w in found]}")
 
 
@@ -50,7 +53,7 @@ def test_the_search_index_is_built_a_second_after_python_is_ready(reader_loads, 
     m = page.evaluate(MARKS)
     assert m["held"] and m["reason"] == "python-ready", m
     assert m["ready"] is not None and m["released"] >= m["ready"] + 900, m   # SEARCH_AFTER_READY_MS after it
-    started = _search_worker(found).evaluate("performance.timeOrigin")
+    started = _search_worker(page, found).evaluate("performance.timeOrigin")
     assert started >= m["origin"] + m["ready"] + 900, (started - m["origin"], m)   # the worker itself waited
     assert _search_finds(page)
     assert not reader_loads.errors, reader_loads.errors
@@ -65,8 +68,23 @@ def test_a_reader_who_opens_search_during_the_boot_does_not_wait_for_python(read
     m = page.evaluate(MARKS)
     assert m["reason"] == "reader", m
     assert m["ready"] is None or m["released"] < m["ready"] + 900, m
-    assert results and _search_worker(found)
+    assert results and _search_worker(page, found)
     assert not reader_loads.errors, reader_loads.errors
+
+
+def test_the_playground_opening_a_link_holds_the_index_until_python_is_ready(loads, site_url):
+    """A `?mm=` link boots Python at once even under automation: the index waits for that boot."""
+    link = mmcore.to_mm(mmcore.matrix("A", 6, 4) @ mmcore.matrix("B", 4, 5))
+    page = loads.page
+    found = _watch_workers(page)
+    page.goto(site_url + "playground/?mm=" + urllib.parse.quote(link, safe=""), wait_until="load")
+    page.wait_for_function("() => performance.getEntriesByName('mm:search-index').length > 0", timeout=180_000)
+    m = page.evaluate(MARKS)
+    assert m["reason"] == "python-ready" and m["released"] >= m["ready"] + 900, m
+    assert _search_worker(page, found).evaluate("performance.timeOrigin") >= m["origin"] + m["ready"] + 900
+    assert page.get_attribute('[data-mm-cell="playground"]', "data-state") == "ready"
+    assert _search_finds(page)
+    assert not loads.errors, loads.errors
 
 
 def test_without_a_background_boot_the_index_is_built_at_once(loads, site_url, pages):
@@ -78,7 +96,7 @@ def test_without_a_background_boot_the_index_is_built_at_once(loads, site_url, p
     page.wait_for_function("() => performance.getEntriesByName('mm:search-index').length > 0", timeout=30_000)
     m = page.evaluate(MARKS)
     assert m["reason"] == "no-background-boot" and m["ready"] is None, m
-    _search_worker(found)
+    _search_worker(page, found)
     assert _search_finds(page)
     assert not loads.errors, loads.errors
 
@@ -89,7 +107,7 @@ def test_a_page_without_cells_holds_nothing(loads, site_url, pages):
     found = _watch_workers(page)
     page.goto(site_url + text_only, wait_until="load")
     assert page.locator("script[src$='assets/mm/search-hold.js']").count() == 0
-    _search_worker(found)
+    _search_worker(page, found)
     m = page.evaluate(MARKS)
     assert not m["held"] and m["released"] is None, m
     assert _search_finds(page)
