@@ -25,6 +25,7 @@ import sys
 import numpy as np
 
 from mmcore.errors import MMError
+from mmcore.values.lazy_random import LazyRandom
 
 __all__ = ["INIT_NAMES", "RANDOM_INITS", "abs_no_nan", "init_values", "parse_csv_text", "uses_range",
            "uses_dropout", "is_random"]
@@ -61,13 +62,17 @@ def is_random(init: str, dropout: float = 0.0, expr: str = "") -> bool:
             or (init == "expr" and re.search(r"Math\s*\.\s*random", expr or "") is not None))
 
 
-def _as_rng(rng) -> np.random.Generator:
+def _as_rng(rng) -> "np.random.Generator | LazyRandom":
+    """A generator for ``rng``; seeds (None: 0) become a ``LazyRandom``, which imports ``numpy.random`` only
+    when a draw needs it (``mmcore.values.lazy_random``)."""
     if rng is None:
-        return np.random.default_rng(0)
+        return LazyRandom(0)
+    if isinstance(rng, LazyRandom):
+        return rng
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+        return LazyRandom(int(rng))
     if isinstance(rng, np.random.Generator):
         return rng
-    if isinstance(rng, (int, np.integer)):
-        return np.random.default_rng(int(rng))
     raise MMError(f"rng: expected a numpy Generator, an int seed or None, got {type(rng).__name__}")
 
 

@@ -21,6 +21,7 @@ import numpy as np
 from mmcore.values.epilogs import F64_ARGUMENTS, matmul_values_and_f64
 from mmcore.geometry.expr import Expr, Leaf
 from mmcore.values.inits import init_values
+from mmcore.values.lazy_random import LazyRandom
 
 __all__ = ["evaluate", "Values", "leaf_order"]
 
@@ -29,7 +30,8 @@ class Values:
     """Values of the nodes of one tree, computed on request (each distinct node once) and kept.
 
     A leaf's random draws come from ``default_rng([seed, index])`` with its first-appearance
-    index in the whole tree, so asking for one face first or for all gives the same numbers.
+    index in the whole tree, so asking for one face first or for all gives the same numbers (a
+    ``LazyRandom``: ``numpy.random`` is imported only when a draw needs it).
 
     Where the matmul multiplies float64 copies of its arguments (``F64_ARGUMENTS``: CPython), a
     matmul computed for its parent hands the parent its result as float64 too, written into its
@@ -67,7 +69,7 @@ class Values:
         if self._zeros:
             arr = np.broadcast_to(np.float32(0), node.shape)
         elif isinstance(node, Leaf):
-            arr = _leaf_values(node, np.random.default_rng([self._seed, self._index[node.uid]]))
+            arr = _leaf_values(node, LazyRandom([self._seed, self._index[node.uid]]))
             arr.setflags(write=False)
         else:
             left, left64 = self._compute(node.left, True)
@@ -94,7 +96,7 @@ def leaf_order(expr: Expr) -> list[Leaf]:
     return list(seen.values())
 
 
-def _leaf_values(leaf: Leaf, rng: np.random.Generator) -> np.ndarray:
+def _leaf_values(leaf: Leaf, rng: LazyRandom) -> np.ndarray:
     if leaf.data is not None:
         return leaf.data
     arr = init_values(leaf.init, leaf.h, leaf.w, min=leaf.min, max=leaf.max, dropout=leaf.dropout,

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from mmcore.values import wasm_emit as w
+from mmcore.values.lazy_random import LazyRandom
 
 __all__ = ["MULTIPLIER", "RANDOM", "fill_random", "pcg64_function", "state_words"]
 
@@ -88,10 +89,17 @@ def state_words(generator: np.random.Generator) -> np.ndarray | None:
     return np.array([s & _MASK64, s >> 64, inc & _MASK64, inc >> 64], dtype=np.uint64)
 
 
-def fill_random(generator: np.random.Generator, out: np.ndarray, random) -> bool:
+def fill_random(generator, out: np.ndarray, random) -> bool:
     """``generator.random(out=out)`` (``out``: contiguous float64, not empty) through the compiled
     ``mm_pcg64_random`` (``random``), the generator's state advanced the same; False (nothing drawn)
-    when the bit generator is not PCG64."""
+    when the bit generator is not PCG64. ``generator``: a numpy Generator, or a ``LazyRandom``
+    (``mmcore.values.lazy_random``) whose state words are advanced in place, no numpy generator made."""
+    lazy_words = generator.words() if isinstance(generator, LazyRandom) else None
+    if lazy_words is not None:
+        random(lazy_words.__array_interface__["data"][0], out.__array_interface__["data"][0], out.size)
+        return True
+    if isinstance(generator, LazyRandom):
+        generator = generator.numpy()
     words = state_words(generator)
     if words is None:
         return False
