@@ -43,7 +43,7 @@ from mkdocs.exceptions import PluginError  # noqa: E402
 from pyodide_app._assets import copy_runtime, runtime_sources  # noqa: E402
 from pyodide_app._cells import CellBuilder, accept_options  # noqa: E402
 from pyodide_app._preload import PreloadHints  # noqa: E402
-from pyodide_app._search_hold import insert_search_hold  # noqa: E402
+from pyodide_app._early_script import insert_early_script  # noqa: E402
 
 _builder = CellBuilder()
 _preload: PreloadHints | None = None   # the bundle's preload hints (read in on_config)
@@ -103,10 +103,10 @@ def on_page_content(html, page, config, files, **kwargs):
 def on_post_page(output, page, config, **kwargs):
     """Start a cell page's scripts and first scene with its HTML (``<link>`` preload hints in ``<head>``:
     pyodide_app/_preload.py) and hold Material's search index back while Python boots (a script before
-    Material's bundle: pyodide_app/_search_hold.py); other pages are unchanged."""
+    Material's bundle: pyodide_app/_early_script.py); other pages are unchanged."""
     if _preload is None or "data-mm-cell" not in output:
         return output
-    return insert_search_hold(_preload.insert(output, page.url), page.url)
+    return insert_early_script(_preload.insert(output, page.url), page.url)
 
 
 def on_post_build(config, **kwargs):

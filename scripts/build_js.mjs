@@ -15,8 +15,8 @@
 //                                     {"page": app.js and its static imports, "cells": the cell chunk and its static
 //                                     imports (three.js), never the editor's}
 //   pyodide_app/static/mm/mm.css      cell styles
-//   pyodide_app/static/mm/search-hold.js  a classic script before Material's bundle on cell pages: holds its
-//                                     search index back while Python boots (js/search-hold.js)
+//   pyodide_app/static/mm/early.js    a classic script before Material's bundle on cell pages: holds its search
+//                                     index back while Python boots, creates the playground link's worker (js/early.js)
 //   pyodide_app/static/mm/widget.js   the Jupyter widget's ES module (anywidget `_esm`, mmcore/widget.py)
 //   pyodide_app/static/mm/widget-static.js  the same renderer as a classic script (global `mmAtlasWidget`)
 //                                     that the widget's static HTML fallback inlines (nbconvert, no kernel)
@@ -58,14 +58,13 @@ async function main() {
     build({ ...common, entryPoints: [join(app, "js", "runtime", "worker.js")], outfile: join(outdir, "worker.js") }),
     build({ ...common, entryPoints: [join(app, "css", "mm.css")], outfile: join(outdir, "mm.css") }),
     build({ ...common, entryPoints: [join(app, "js", "widget", "index.js")], outfile: join(outdir, "widget.js") }),
-    // a classic script that runs before Material's bundle on a page with cells (pyodide_app/_search_hold.py)
-    build({ ...common, format: "iife", entryPoints: [join(app, "js", "search-hold-page.js")],
-            outfile: join(outdir, "search-hold.js") }),
+    // a classic script that runs before Material's bundle on a page with cells (pyodide_app/_early_script.py)
+    build({ ...common, format: "iife", entryPoints: [join(app, "js", "early.js")], outfile: join(outdir, "early.js") }),
     build({ ...common, format: "iife", globalName: "mmAtlasWidget", entryPoints: [join(app, "js", "widget", "index.js")],
             outfile: join(outdir, "widget-static.js") }),
   ]);
   writeFileSync(join(outdir, "preload.json"), JSON.stringify(preloadManifest(page.metafile), null, 1) + "\n");
-  console.log(`build_js: bundled app.js (+ chunks/), worker.js, mm.css, widget.js, widget-static.js, search-hold.js into pyodide_app/static/mm/ in ${(performance.now() - t0).toFixed(0)} ms`);
+  console.log(`build_js: bundled app.js (+ chunks/), worker.js, mm.css, widget.js, widget-static.js, early.js into pyodide_app/static/mm/ in ${(performance.now() - t0).toFixed(0)} ms`);
 }
 
 /**

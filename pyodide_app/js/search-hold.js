@@ -4,7 +4,7 @@
 // search/search_index.json: ~350-400 ms of CPU for this book (a trace of a cold visit on the project's 2-core
 // machine: 382 ms inside the Python boot's 1.5 s). On two cores that CPU is taken from the boot. Material makes
 // its worker while its bundle runs (a classic script at the end of the body), before any module script, so the
-// plugin puts `search-hold-page.js` (a small classic script) just before that bundle on pages with cells; it calls
+// plugin puts the page's early script (`early.js`, small and classic) just before that bundle on pages with cells; it calls
 // `holdSearchIndex()`, and Material's search worker is then a stand-in that keeps Material's messages and starts
 // the real worker when it is released:
 //   - by app.js: at once when the page does not boot Python in the background, else one second after Python is

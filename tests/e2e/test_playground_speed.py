@@ -67,6 +67,49 @@ def test_a_link_starts_python_before_the_cell_code_has_loaded(page, site_url, la
     assert got["boot"] <= got["code"], f"Python started at {got['boot']:.0f} ms, after the cell code ({got['code']:.0f} ms)"
 
 
+def _python_workers(found: list) -> list:
+    return [w for w in found if "/assets/mm/worker.js" in w.url]
+
+
+def test_the_links_worker_is_created_by_the_early_script_and_adopted(page, site_url, layer):
+    """The page's early script (pyodide_app/js/early.js) creates the Python worker while the page is parsed;
+    app.js's runtime adopts it: one worker, created before app.js ran, that boots at once (no idle wait)."""
+    found = []
+    page.on("worker", lambda w: found.append(w))
+    open_link(page, site_url, layer[0])
+    got = page.evaluate("""() => { const at = (n) => performance.getEntriesByName(n)[0]?.startTime ?? null;
+        return {worker: at('mm:worker-start'), boot: at('mm:boot-start'), code: at('mm:cell-code'),
+                early: 'mmEarlyWorker' in window && window.mmEarlyWorker !== undefined,
+                delay: mmAtlas.runtime.bootTimings.init_delay}; }""")
+    assert got["worker"] is not None and got["worker"] < got["boot"], got   # created before app.js booted it
+    assert not got["early"], got                                            # handed over
+    assert got["delay"] < 50, got   # the worker was up when app.js sent init (~150 ms when app.js made it, loaded)
+    assert len(_python_workers(found)) == 1, [w.url for w in found]
+    assert page.get_attribute(f'[data-mm-cell="{CELL}"]', "data-state") == "ready"
+
+
+def test_a_broken_early_worker_is_replaced(page, site_url, layer):
+    """The early worker's script fails to load: app.js's runtime starts its own, and the link still runs."""
+    calls = []
+
+    def route(r):
+        calls.append(r.request.url)
+        if len(calls) == 1:
+            r.fulfill(status=404, body="gone")
+        else:
+            r.continue_()
+    page.route("**/assets/mm/worker.js", route)
+    open_link(page, site_url, layer[0])
+    assert len(calls) == 2, calls
+    assert page.get_attribute(f'[data-mm-cell="{CELL}"]', "data-state") == "ready"
+
+
+def test_a_page_without_a_link_creates_no_early_worker(page, site_url):
+    page.goto(site_url + "playground/", wait_until="load")
+    page.wait_for_function("() => window.mmAtlas && window.mmAtlas.runtime")
+    assert page.evaluate("() => window.mmEarlyWorker === undefined && !performance.getEntriesByName('mm:worker-start').length")
+
+
 def test_the_scene_is_transferred_out_of_the_worker(page, site_url, layer):
     open_link(page, site_url, layer[0])
     worker = next(w for w in page.workers if "/assets/mm/worker.js" in w.url)

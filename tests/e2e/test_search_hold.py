@@ -1,5 +1,5 @@
-"""Material's search index waits while Python boots (pyodide_app/js/search-hold.js, put before Material's bundle
-by pyodide_app/_search_hold.py): on a page that boots Python in the background the search worker starts one
+"""Material's search index waits while Python boots (pyodide_app/js/search-hold.js, run by the page's early script
+before Material's bundle: pyodide_app/_early_script.py): on a page that boots Python in the background the search worker starts one
 second after Python is ready, or at once when the reader turns to search; search works in every case.
 
 The worker's own clock tells when it really started: a dedicated worker's `performance.timeOrigin` is its
@@ -106,7 +106,7 @@ def test_a_page_without_cells_holds_nothing(loads, site_url, pages):
     page = loads.page
     found = _watch_workers(page)
     page.goto(site_url + text_only, wait_until="load")
-    assert page.locator("script[src$='assets/mm/search-hold.js']").count() == 0
+    assert page.locator("script[src$='assets/mm/early.js']").count() == 0
     _search_worker(page, found)
     m = page.evaluate(MARKS)
     assert not m["held"] and m["released"] is None, m

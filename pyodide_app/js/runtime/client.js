@@ -182,11 +182,19 @@ export class PythonRuntime {
     if (!this.worker) this.spawn();
   }
 
-  /** A fresh worker with this runtime's handlers; Python starts on `boot`. */
+  /**
+   * A fresh worker with this runtime's handlers; Python starts on `boot`. The first one may be adopted: the
+   * playground's early script (early.js) creates it while the page is still parsed
+   * (`window.mmEarlyWorker`, for the same URL, not failed to load).
+   */
   spawn() {
     const generation = ++this.generation;
-    performance.mark("mm:worker-start");
-    const worker = new Worker(this.workerURL, { type: "module", name: "mm-python" });
+    const early = /** @type {any} */ (window).mmEarlyWorker;
+    /** @type {any} */ (window).mmEarlyWorker = undefined;
+    const adopt = early && !early.failed && early.url === new URL(this.workerURL, location.href).href;
+    if (early && !adopt) early.worker.terminate?.();   // it failed to load, or serves another URL: end it
+    if (!adopt) performance.mark("mm:worker-start");
+    const worker = adopt ? early.worker : new Worker(this.workerURL, { type: "module", name: "mm-python" });
     this.worker = worker;
     worker.onmessage = (ev) => {
       if (generation === this.generation) this.handle(ev.data);

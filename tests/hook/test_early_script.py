@@ -1,9 +1,9 @@
-"""The script that holds Material's search index back on a page with cells (pyodide_app/_search_hold.py): it goes
+"""The early script of a page with cells (pyodide_app/_early_script.py; it holds Material's search index back): it goes
 just before Material's bundle, with a URL relative to the page, and only where there are cells."""
 
 from __future__ import annotations
 
-from pyodide_app._search_hold import insert_search_hold
+from pyodide_app._early_script import insert_early_script
 
 BUNDLE = '<script src="{up}assets/javascripts/bundle.a5f9d56c.min.js"></script>'
 CELL = '<div class="mm-cell" data-mm-cell="x-1" data-scene="x-1.mmscene"></div>'
@@ -16,8 +16,8 @@ def page(body: str, up: str = "") -> str:
 
 
 def test_a_page_with_cells_gets_the_script_right_before_materials_bundle():
-    out = insert_search_hold(page(CELL, "../../"), "tutorial/first-matmul/")
-    hold = '<script src="../../assets/mm/search-hold.js"></script>'
+    out = insert_early_script(page(CELL, "../../"), "tutorial/first-matmul/")
+    hold = '<script src="../../assets/mm/early.js"></script>'
     assert out.count(hold) == 1
     assert out.index(hold) < out.index("bundle.a5f9d56c") < out.index("assets/mm/app.js")
     assert out.index("__config") < out.index(hold)   # Material's config stays where its bundle reads it
@@ -25,10 +25,10 @@ def test_a_page_with_cells_gets_the_script_right_before_materials_bundle():
 
 
 def test_the_home_page_gets_a_path_from_the_site_root():
-    assert '<script src="assets/mm/search-hold.js"></script>' in insert_search_hold(page(CELL), "")
+    assert '<script src="assets/mm/early.js"></script>' in insert_early_script(page(CELL), "")
 
 
 def test_pages_without_cells_or_without_materials_bundle_are_unchanged():
-    assert insert_search_hold(page("<p>text</p>"), "") == page("<p>text</p>")
+    assert insert_early_script(page("<p>text</p>"), "") == page("<p>text</p>")
     other_theme = f"<html><body>{CELL}<script src='theme.js'></script></body></html>"
-    assert insert_search_hold(other_theme, "") == other_theme
+    assert insert_early_script(other_theme, "") == other_theme
