@@ -20,10 +20,17 @@ MARKS = """() => { const at = (n) => performance.getEntriesByName(n)[0] ?? null;
             released: hold?.startTime ?? null, reason: hold?.detail ?? null, ready: ready?.startTime ?? null}; }"""
 
 
-def _watch_workers(page) -> list:
-    found = []
+def _visit(loads, url: str, wait_until: str = "load"):
+    """Open ``url`` in the context's page, recording the workers it starts: (page, workers)."""
+    page, found = loads.page, []
     page.on("worker", lambda w: found.append(w))
-    return found
+    page.goto(url, wait_until=wait_until)
+    return page, found
+
+
+def _released(page, timeout: int) -> dict:
+    page.wait_for_function("() => performance.getEntriesByName('mm:search-index').length > 0", timeout=timeout)
+    return page.evaluate(MARKS)
 
 
 def _search_worker(page, found: list, timeout_s: float = 30.0):
@@ -45,12 +52,8 @@ def _search_finds(page, words: str = "attention") -> list[str]:
 
 
 def test_the_search_index_is_built_a_second_after_python_is_ready(reader_loads, site_url, pages):
-    _, figure = pages
-    page = reader_loads.page
-    found = _watch_workers(page)
-    page.goto(site_url + figure, wait_until="load")
-    page.wait_for_function("() => performance.getEntriesByName('mm:search-index').length > 0", timeout=180_000)
-    m = page.evaluate(MARKS)
+    page, found = _visit(reader_loads, site_url + pages[1])
+    m = _released(page, 180_000)
     assert m["held"] and m["reason"] == "python-ready", m
     assert m["ready"] is not None and m["released"] >= m["ready"] + 900, m   # SEARCH_AFTER_READY_MS after it
     started = _search_worker(page, found).evaluate("performance.timeOrigin")
@@ -60,10 +63,7 @@ def test_the_search_index_is_built_a_second_after_python_is_ready(reader_loads, 
 
 
 def test_a_reader_who_opens_search_during_the_boot_does_not_wait_for_python(reader_loads, site_url, pages):
-    _, figure = pages
-    page = reader_loads.page
-    found = _watch_workers(page)
-    page.goto(site_url + figure, wait_until="domcontentloaded")
+    page, found = _visit(reader_loads, site_url + pages[1], "domcontentloaded")
     results = _search_finds(page)          # typed while Python boots: the field's focus releases the index
     m = page.evaluate(MARKS)
     assert m["reason"] == "reader", m
@@ -75,11 +75,8 @@ def test_a_reader_who_opens_search_during_the_boot_does_not_wait_for_python(read
 def test_the_playground_opening_a_link_holds_the_index_until_python_is_ready(loads, site_url):
     """A `?mm=` link boots Python at once even under automation: the index waits for that boot."""
     link = mmcore.to_mm(mmcore.matrix("A", 6, 4) @ mmcore.matrix("B", 4, 5))
-    page = loads.page
-    found = _watch_workers(page)
-    page.goto(site_url + "playground/?mm=" + urllib.parse.quote(link, safe=""), wait_until="load")
-    page.wait_for_function("() => performance.getEntriesByName('mm:search-index').length > 0", timeout=180_000)
-    m = page.evaluate(MARKS)
+    page, found = _visit(loads, site_url + "playground/?mm=" + urllib.parse.quote(link, safe=""))
+    m = _released(page, 180_000)
     assert m["reason"] == "python-ready" and m["released"] >= m["ready"] + 900, m
     assert _search_worker(page, found).evaluate("performance.timeOrigin") >= m["origin"] + m["ready"] + 900
     assert page.get_attribute('[data-mm-cell="playground"]', "data-state") == "ready"
@@ -89,12 +86,8 @@ def test_the_playground_opening_a_link_holds_the_index_until_python_is_ready(loa
 
 def test_without_a_background_boot_the_index_is_built_at_once(loads, site_url, pages):
     """Automation without the reader's setting boots no Python in the background: nothing to wait for."""
-    _, figure = pages
-    page = loads.page
-    found = _watch_workers(page)
-    page.goto(site_url + figure, wait_until="load")
-    page.wait_for_function("() => performance.getEntriesByName('mm:search-index').length > 0", timeout=30_000)
-    m = page.evaluate(MARKS)
+    page, found = _visit(loads, site_url + pages[1])
+    m = _released(page, 30_000)
     assert m["reason"] == "no-background-boot" and m["ready"] is None, m
     _search_worker(page, found)
     assert _search_finds(page)
@@ -102,10 +95,7 @@ def test_without_a_background_boot_the_index_is_built_at_once(loads, site_url, p
 
 
 def test_a_page_without_cells_holds_nothing(loads, site_url, pages):
-    text_only, _ = pages
-    page = loads.page
-    found = _watch_workers(page)
-    page.goto(site_url + text_only, wait_until="load")
+    page, found = _visit(loads, site_url + pages[0])
     assert page.locator("script[src$='assets/mm/early.js']").count() == 0
     _search_worker(page, found)
     m = page.evaluate(MARKS)
