@@ -102,8 +102,9 @@ def on_page_content(html, page, config, files, **kwargs):
 
 def on_post_page(output, page, config, **kwargs):
     """Start a cell page's scripts and first scene with its HTML (``<link>`` preload hints in ``<head>``:
-    pyodide_app/_preload.py) and hold Material's search index back while Python boots (a script before
-    Material's bundle: pyodide_app/_early_script.py); other pages are unchanged."""
+    pyodide_app/_preload.py) and add the page's early script before Material's bundle (it holds the search index
+    back while Python boots, and starts the playground link's worker: pyodide_app/_early_script.py); other pages
+    are unchanged."""
     if _preload is None or "data-mm-cell" not in output:
         return output
     return insert_early_script(_preload.insert(output, page.url), page.url)

@@ -105,6 +105,8 @@ function bootInBackground(mine) {
   }
   const conn = nav.connection;
   if (conn?.saveData) return noBoot();
+  // once Python is ready and the page idle, a second worker keeps a snapshot of the started interpreter for the
+  // next boots in this browser (runtime/snapshot.js; nothing to do when this boot restored one)
   runtime.allowSnapshot();
   if (runtime.ready) return searchAfter(runtime.ready);
   if (!conn || !conn.effectiveType || conn.effectiveType === "4g") {
