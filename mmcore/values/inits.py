@@ -69,7 +69,7 @@ def _as_rng(rng) -> "np.random.Generator | LazyRandom":
         return LazyRandom(0)
     if isinstance(rng, LazyRandom):
         return rng
-    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+    if isinstance(rng, (int, np.integer)):
         return LazyRandom(int(rng))
     if isinstance(rng, np.random.Generator):
         return rng
