@@ -14,7 +14,8 @@ numpy's in every case (``tests/engine/test_lazy_random.py`` compares states and 
 Example:
     >>> import numpy as np
     >>> r = LazyRandom([0, 3])
-    >>> r.words().tolist() == state_words_of(np.random.default_rng([0, 3]))
+    >>> from mmcore.values.wasm_pcg64 import state_words
+    >>> r.words().tolist() == state_words(np.random.default_rng([0, 3])).tolist()
     True
     >>> float(r.random()) == float(np.random.default_rng([0, 3]).random())
     True
@@ -24,14 +25,14 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["LazyRandom", "pcg64_state", "seed_sequence_state", "state_words_of"]
+__all__ = ["LazyRandom", "PCG64_MULTIPLIER", "pcg64_state", "seed_sequence_state"]
 
 _M32, _M64, _M128 = 0xFFFFFFFF, 2 ** 64 - 1, 2 ** 128 - 1
 # numpy/random/bit_generator.pyx: SeedSequence's hash constants
 _INIT_A, _MULT_A, _INIT_B, _MULT_B = 0x43B0D7E5, 0x931E8875, 0x8B51F9DD, 0x58F38DED
 _MIX_MULT_L, _MIX_MULT_R, _XSHIFT, _POOL = 0xCA01F9DD, 0x4973F715, 16, 4
-# PCG's default 128-bit multiplier (numpy's PCG64: pcg64.h)
-_PCG_MULT = 0x2360ED051FC65DA44385DF649FCCF645
+#: PCG's default 128-bit multiplier (numpy's PCG64: pcg64.h)
+PCG64_MULTIPLIER = 0x2360ED051FC65DA44385DF649FCCF645
 
 
 def _uint32_words(entropy) -> list[int] | None:
@@ -102,14 +103,8 @@ def pcg64_state(entropy) -> tuple[int, int] | None:
     inc = ((init_seq << 1) | 1) & _M128
     state = inc                                               # 0·M + inc
     state = (state + init_state) & _M128
-    state = (state * _PCG_MULT + inc) & _M128
+    state = (state * PCG64_MULTIPLIER + inc) & _M128
     return state, inc
-
-
-def state_words_of(generator: np.random.Generator) -> list[int]:
-    """A numpy PCG64 generator's state as [state low, state high, increment low, high] (for comparisons)."""
-    st = generator.bit_generator.state["state"]
-    return [st["state"] & _M64, st["state"] >> 64, st["inc"] & _M64, st["inc"] >> 64]
 
 
 class LazyRandom:

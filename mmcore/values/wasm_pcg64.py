@@ -19,12 +19,12 @@ from __future__ import annotations
 import numpy as np
 
 from mmcore.values import wasm_emit as w
-from mmcore.values.lazy_random import LazyRandom
+from mmcore.values.lazy_random import PCG64_MULTIPLIER, LazyRandom
 
 __all__ = ["MULTIPLIER", "RANDOM", "fill_random", "pcg64_function", "state_words"]
 
 RANDOM = "mm_pcg64_random"
-MULTIPLIER = 0x2360ED051FC65DA44385DF649FCCF645     # PCG's default 128-bit multiplier (numpy's PCG64)
+MULTIPLIER = PCG64_MULTIPLIER     # PCG's default 128-bit multiplier (numpy's PCG64)
 _M_HI, _M_LO = MULTIPLIER >> 64, MULTIPLIER & (2 ** 64 - 1)
 _MASK64, _MASK32 = 2 ** 64 - 1, 0xFFFFFFFF
 
@@ -94,12 +94,11 @@ def fill_random(generator, out: np.ndarray, random) -> bool:
     ``mm_pcg64_random`` (``random``), the generator's state advanced the same; False (nothing drawn)
     when the bit generator is not PCG64. ``generator``: a numpy Generator, or a ``LazyRandom``
     (``mmcore.values.lazy_random``) whose state words are advanced in place, no numpy generator made."""
-    lazy_words = generator.words() if isinstance(generator, LazyRandom) else None
-    if lazy_words is not None:
-        random(lazy_words.__array_interface__["data"][0], out.__array_interface__["data"][0], out.size)
+    words = generator.words() if isinstance(generator, LazyRandom) else None
+    if words is not None:                     # advanced in place: nothing to write back
+        random(words.__array_interface__["data"][0], out.__array_interface__["data"][0], out.size)
         return True
-    if isinstance(generator, LazyRandom):
-        generator = generator.numpy()
+    generator = generator.numpy() if isinstance(generator, LazyRandom) else generator
     words = state_words(generator)
     if words is None:
         return False

@@ -39,9 +39,9 @@ from typing import Any, Callable
 import numpy as np
 
 from mmcore.values import wasm_emit as w
-from mmcore.values.lazy_random import LazyRandom, state_words_of
+from mmcore.values.lazy_random import LazyRandom
 from mmcore.values.wasm_load import address as default_address, instantiate_in_pyodide, kernels_allowed
-from mmcore.values.wasm_pcg64 import RANDOM, fill_random, pcg64_function
+from mmcore.values.wasm_pcg64 import RANDOM, fill_random, pcg64_function, state_words
 
 __all__ = ["UNROLL", "BoxMuller", "box_muller_module", "box_muller_wasm", "check_inputs", "export_name",
            "pyodide_box_muller"]
@@ -232,5 +232,5 @@ def _random_is_numpys(kernel: BoxMuller) -> bool:
             return False
         digest.update(got.astype("<f8").tobytes())
     words = ours.words()       # None when the draws went through numpy's own generator (a stand-in kernel)
-    state = tuple(int(x) for x in words) if words is not None else tuple(state_words_of(ours.numpy()))
+    state = tuple(int(x) for x in words) if words is not None else tuple(int(x) for x in state_words(ours.numpy()))
     return digest.hexdigest() == RANDOM_CHECK_SHA256 and state == RANDOM_CHECK_STATE

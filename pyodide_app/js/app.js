@@ -13,6 +13,7 @@
 //
 // Example (in the browser console): await mmAtlas.cells.get("index-1").run()
 
+import { opensMmLink } from "./link-page.js";
 import { getRuntime } from "./runtime/client.js";
 
 /** @type {Map<string, any>} */
@@ -143,11 +144,6 @@ function afterFirstPaint(mine, fn) {
   const later = () => setTimeout(go, 2000);
   if (document.readyState === "complete") later();
   else window.addEventListener("load", later, { once: true });
-}
-
-/** The page is the playground with an mm link in its query (`?mm=`): it will run the link as soon as it mounts. */
-function opensMmLink(els) {
-  return /(?:^|[?&])mm=./.test(location.search.slice(1)) && els.some((el) => el.dataset.autorun === "mm-link");
 }
 
 /**

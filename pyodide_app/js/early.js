@@ -7,12 +7,14 @@
 //
 // Example (app.js):   window.mmSearchHold?.release();
 
+import { opensMmLink } from "./link-page.js";
 import { holdSearchIndex } from "./search-hold.js";
 
-if (document.querySelector("[data-mm-cell]")) window.mmSearchHold = { release: holdSearchIndex() };
+const cells = [...document.querySelectorAll("[data-mm-cell]")];
+if (cells.length) window.mmSearchHold = { release: holdSearchIndex() };
 
 const script = /** @type {HTMLScriptElement | null} */ (document.currentScript);
-if (script && /(?:^|[?&])mm=./.test(location.search.slice(1)) && document.querySelector('[data-autorun="mm-link"]')) {
+if (script && opensMmLink(cells)) {
   try {
     const url = new URL("worker.js", script.src);   // beside this script, in assets/mm/
     performance.mark("mm:worker-start");

@@ -32,6 +32,16 @@ print(_umath_tests.__name__)
 """
 
 
+def ask_during_boot(page, url: str, code: str) -> dict:
+    """Open ``url`` and run ``code`` as soon as the runtime exists, while Python still boots (as the playground's
+    link does: the worker is never idle before it); the run's ``{stdout, timings}`` or ``{error}``."""
+    page.goto(url, wait_until="load")
+    page.wait_for_function("() => window.mmAtlas && window.mmAtlas.runtime")
+    page.evaluate(ASK, code)
+    page.wait_for_function("() => window.__mmFirst !== undefined", timeout=180_000)
+    return page.evaluate("window.__mmFirst")
+
+
 def _values_in_cpython() -> str:
     """What GAUSSIAN prints in CPython (the same code, so the same values)."""
     import numpy as np
@@ -47,12 +57,7 @@ def _values_in_cpython() -> str:
 
 def test_the_first_run_loads_numpy_random_through_the_hook_not_dlopen(reader_loads, site_url, pages):
     page = reader_loads.page
-    page.goto(site_url + pages[1], wait_until="load")
-    page.wait_for_function("() => window.mmAtlas && window.mmAtlas.runtime")
-    # asked while Python boots (as the playground's link is): the worker is never idle before it
-    page.evaluate(ASK, GAUSSIAN)
-    page.wait_for_function("() => window.__mmFirst !== undefined", timeout=180_000)
-    first = page.evaluate("window.__mmFirst")
+    first = ask_during_boot(page, site_url + pages[1], GAUSSIAN)
     steps = page.evaluate("mmAtlas.runtime.bootTimings")
     assert steps["packages_bundled"] == 1, steps
     assert steps["libs_groups"] == 2, steps   # numpy.random, numpy.fft

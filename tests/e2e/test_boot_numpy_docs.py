@@ -9,7 +9,7 @@ Example (a cell, after the worker was idle): `print(np.ndarray.sum.__doc__)` pri
 
 from __future__ import annotations
 
-from tests.e2e.test_boot_lazy_libs import ASK, BOOTED, RUN
+from tests.e2e.test_boot_lazy_libs import BOOTED, RUN, ask_during_boot
 
 # reads the docstring without naming it (a run that says "__doc__" would attach the docstrings first)
 PEEK = """import sys, numpy as np
@@ -40,11 +40,7 @@ def _cpython_lengths() -> tuple[int, int]:
 
 def test_the_boot_leaves_the_docstrings_out_and_the_idle_worker_attaches_them(reader_loads, site_url, pages):
     page = reader_loads.page
-    page.goto(site_url + pages[1], wait_until="load")
-    page.wait_for_function("() => window.mmAtlas && window.mmAtlas.runtime")
-    page.evaluate(ASK, PEEK)   # asked during the boot: the worker is never idle before it
-    page.wait_for_function("() => window.__mmFirst !== undefined", timeout=180_000)
-    first = page.evaluate("window.__mmFirst")
+    first = ask_during_boot(page, site_url + pages[1], PEEK)
     assert "error" not in first, first
     assert first["stdout"].split() == ["False", "False", "0", "False", "False"], first   # no docstring, no placeholder
 
@@ -58,11 +54,7 @@ def test_the_boot_leaves_the_docstrings_out_and_the_idle_worker_attaches_them(re
 
 def test_a_run_that_asks_for_a_docstring_gets_numpys_text(reader_loads, site_url, pages):
     page = reader_loads.page
-    page.goto(site_url + pages[1], wait_until="load")
-    page.wait_for_function("() => window.mmAtlas && window.mmAtlas.runtime")
-    page.evaluate(ASK, ASKS_FOR_DOCS)   # during the boot, before any idle moment
-    page.wait_for_function("() => window.__mmFirst !== undefined", timeout=180_000)
-    first = page.evaluate("window.__mmFirst")
+    first = ask_during_boot(page, site_url + pages[1], ASKS_FOR_DOCS)
     assert "error" not in first, first
     assert tuple(int(n) for n in first["stdout"].split()) == _cpython_lengths(), first
     assert page.evaluate(BOOTED)
@@ -71,11 +63,7 @@ def test_a_run_that_asks_for_a_docstring_gets_numpys_text(reader_loads, site_url
 
 def test_numpy_linalg_and_numpy_typing_after_the_boots_typing_placeholder(reader_loads, site_url, pages):
     page = reader_loads.page
-    page.goto(site_url + pages[1], wait_until="load")
-    page.wait_for_function("() => window.mmAtlas && window.mmAtlas.runtime")
-    page.evaluate(ASK, TYPING)
-    page.wait_for_function("() => window.__mmFirst !== undefined", timeout=180_000)
-    first = page.evaluate("window.__mmFirst")
+    first = ask_during_boot(page, site_url + pages[1], TYPING)
     assert "error" not in first, first
     lines = first["stdout"].splitlines()
     assert lines[0] == "EighResult [1.0, 3.0]", lines
